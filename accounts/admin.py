@@ -1,0 +1,91 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import AccessLog, District, Holiday, Notification, OnCallShift, Organization, TimerRun, User
+
+
+@admin.register(District)
+class DistrictAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "routing_mode"]
+    list_filter = ["routing_mode"]
+    search_fields = ["name", "code"]
+
+
+class HolidayInline(admin.TabularInline):
+    model = Holiday
+    extra = 0
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["indented_name", "code", "kind", "district", "time_zone", "is_active"]
+    list_filter = ["kind", "district", "is_active"]
+    search_fields = ["name", "code"]
+    autocomplete_fields = ["parent"]
+    inlines = [HolidayInline]
+    fieldsets = [
+        (None, {"fields": ["name", "code", "kind", "parent", "district", "is_active"]}),
+        (_("Calendar"), {"fields": ["time_zone", "business_days", "opens_at", "closes_at"]}),
+        (_("Caseload"), {"fields": ["caseload_max"]}),
+    ]
+
+    @admin.display(description=_("name"), ordering="path")
+    def indented_name(self, obj):
+        depth = max(obj.path.count("/") - 2, 0)
+        return format_html("{}{}", "\u2003" * depth, obj.name)
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "get_full_name", "role", "organization", "is_active"]
+    list_filter = ["role", "is_active", "organization__kind"]
+    search_fields = ["username", "first_name", "last_name", "email"]
+    autocomplete_fields = ["organization"]
+    fieldsets = BaseUserAdmin.fieldsets + ((_("Work"), {"fields": ["role", "organization", "phone", "language"]}),)
+    add_fieldsets = BaseUserAdmin.add_fieldsets + (
+        (_("Work"), {"fields": ["role", "organization", "email", "language"]}),
+    )
+
+
+@admin.register(OnCallShift)
+class OnCallShiftAdmin(admin.ModelAdmin):
+    list_display = ["team", "worker", "starts_at", "ends_at"]
+    list_filter = ["team"]
+    date_hierarchy = "starts_at"
+    autocomplete_fields = ["team", "worker"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "recipient", "kind", "title", "read_at", "email_state"]
+    list_filter = ["kind", "email_state"]
+    readonly_fields = [f.name for f in Notification._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(admin.ModelAdmin):
+    list_display = ["at", "user", "action", "object_type", "object_id", "ip_address"]
+    list_filter = ["action", "object_type"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TimerRun)
+class TimerRunAdmin(admin.ModelAdmin):
+    list_display = ["name", "last_started_at", "last_finished_at", "last_error"]
+
+    def has_add_permission(self, request):
+        return False

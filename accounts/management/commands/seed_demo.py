@@ -1,0 +1,18 @@
+from django.core.management.base import BaseCommand
+
+from accounts import demo
+
+
+class Command(BaseCommand):
+    help = "Create (or refresh) the demo world: organisations, districts, users for every role, on-call shifts."
+
+    def handle(self, *args, **options):
+        world = demo.seed()
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Demo data ready. Sign in with any of these (password for all: %s):" % demo.DEMO_PASSWORD
+            )
+        )
+        for username, person in world["people"].items():
+            org = person.organization.name if person.organization else "-"
+            self.stdout.write(f"  {username:<14} {person.get_role_display():<22} {org}")

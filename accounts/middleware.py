@@ -1,0 +1,92 @@
+import time
+import zoneinfo
+
+import pghistory.middleware
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.db import connection
+from django.shortcuts import redirect, resolve_url
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+SESSION_STARTED = "session_started_at"
+SESSION_LAST_SEEN = "session_last_seen_at"
+SESSION_TZ = "time_zone"
+
+
+class SessionTimeoutMiddleware:
+    """Sign out after an idle period and after an absolute lifetime."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and hasattr(request, "session"):
+            now = time.time()
+            started = request.session.get(SESSION_STARTED, now)
+            last_seen = request.session.get(SESSION_LAST_SEEN, now)
+            idle = now - last_seen > settings.SESSION_IDLE_TIMEOUT
+            expired = now - started > settings.SESSION_ABSOLUTE_TIMEOUT
+            if idle or expired:
+                logout(request)
+                if not request.path.startswith("/api/"):
+                    messages.info(request, _("Your session has ended. Please sign in again."))
+                    return redirect(f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': request.path})}")
+            else:
+                request.session.setdefault(SESSION_STARTED, now)
+                # Write at most once a minute so reads do not rewrite the session.
+                if now - last_seen > 60 or SESSION_LAST_SEEN not in request.session:
+                    request.session[SESSION_LAST_SEEN] = now
+        return self.get_response(request)
+
+
+class UserTimezoneMiddleware:
+    """Show dates and times in the user's organisation time zone."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        tz_name = None
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            session = getattr(request, "session", {})
+            tz_name = session.get(SESSION_TZ)
+            if not tz_name and user.organization_id:
+                tz_name = user.organization.time_zone
+                if hasattr(request, "session"):
+                    request.session[SESSION_TZ] = tz_name
+        try:
+            timezone.activate(zoneinfo.ZoneInfo(tz_name or settings.TIME_ZONE))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            timezone.activate(zoneinfo.ZoneInfo(settings.TIME_ZONE))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+
+class HistoryContextMiddleware(pghistory.middleware.HistoryMiddleware):
+    """Attach the acting user to change history. History triggers exist on Postgres only."""
+
+    def __call__(self, request):
+        if connection.vendor != "postgresql":
+            return self.get_response(request)
+        return super().__call__(request)
+
+
+class HealthCheckMiddleware:
+    """Answer /healthz before host validation, so container probes by IP work."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path == "/healthz":
+            from accounts.views import healthz
+
+            return healthz(request)
+        return self.get_response(request)

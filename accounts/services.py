@@ -1,0 +1,124 @@
+"""State changes for accounts: notifications and their e-mail outbox."""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from accounts.models import AccessLog, Notification
+
+log = logging.getLogger(__name__)
+
+MAX_EMAIL_ATTEMPTS = 5
+
+
+def notify(recipients, *, kind, title, url="", email=True):
+    """Create one inbox entry per recipient and queue its e-mail after commit.
+
+    ``title`` must carry minimum detail only (a reference and a status).
+    """
+    from accounts import tasks  # local import: tasks import this module
+
+    now = timezone.now()
+    seen = set()
+    rows = []
+    for user in recipients:
+        if user is None or user.pk in seen or not user.is_active:
+            continue
+        seen.add(user.pk)
+        wants_email = email and bool(user.email)
+        rows.append(
+            Notification(
+                recipient=user,
+                kind=kind,
+                title=title[:200],
+                url=url,
+                created_at=now,
+                email_state=Notification.EmailState.PENDING if wants_email else Notification.EmailState.NONE,
+            )
+        )
+    created = Notification.objects.bulk_create(rows)
+    for n in created:
+        if n.email_state == Notification.EmailState.PENDING:
+            transaction.on_commit(lambda nid=n.pk: tasks.queue_email(nid))
+    return created
+
+
+def mark_read(notification):
+    if notification.read_at is None:
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
+        notification.read_at = timezone.now()
+    return notification
+
+
+def mark_all_read(user):
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def deliver_email(notification_id):
+    """Send one notification's e-mail. At least once: a row stays pending until the send succeeds."""
+    n = Notification.objects.select_related("recipient").filter(pk=notification_id).first()
+    if n is None or n.email_state != Notification.EmailState.PENDING:
+        return False
+    # Compare-and-set on the attempt counter: a concurrent sender that got here first wins.
+    claimed = Notification.objects.filter(
+        pk=n.pk, email_state=Notification.EmailState.PENDING, email_attempts=n.email_attempts
+    ).update(email_attempts=n.email_attempts + 1)
+    if not claimed:
+        return False
+    link = f"{settings.SITE_URL.rstrip('/')}{n.url}" if n.url else settings.SITE_URL
+    try:
+        with override(n.recipient.language):
+            send_mail(
+                subject=n.title,
+                message=_(
+                    "%(title)s\n\nOpen: %(link)s\n\nThis message carries no personal details; sign in to read more."
+                )
+                % {"title": n.title, "link": link},
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[n.recipient.email],
+                fail_silently=False,
+            )
+    except Exception:  # noqa: BLE001 - any transport error leaves the row for a retry
+        log.warning("notification e-mail %s failed (attempt %s)", n.pk, n.email_attempts + 1, exc_info=True)
+        if n.email_attempts + 1 >= MAX_EMAIL_ATTEMPTS:
+            Notification.objects.filter(pk=n.pk).update(email_state=Notification.EmailState.FAILED)
+        return False
+    Notification.objects.filter(pk=n.pk).update(email_state=Notification.EmailState.SENT, emailed_at=timezone.now())
+    return True
+
+
+def deliver_pending_emails(older_than=timedelta(seconds=30), limit=500):
+    """Outbox sweep: e-mails whose queued task never ran (broker down, worker killed)."""
+    cutoff = timezone.now() - older_than
+    ids = list(
+        Notification.objects.filter(email_state=Notification.EmailState.PENDING, created_at__lte=cutoff)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(1 for nid in ids if deliver_email(nid))
+
+
+def client_ip(request):
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def log_access(request, obj=None, *, action=AccessLog.Action.VIEW, object_type=None, object_id="", detail=""):
+    """Append an access-log entry. Call from every detail view, API retrieve and export."""
+    user = request.user if request.user.is_authenticated else None
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = str(obj.pk)
+    return AccessLog.objects.create(
+        user=user,
+        action=action,
+        object_type=object_type or "",
+        object_id=str(object_id)[:64],
+        detail=detail[:200],
+        ip_address=client_ip(request),
+    )

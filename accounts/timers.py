@@ -1,0 +1,69 @@
+"""Registry of timer sweeps.
+
+Deadlines are database columns; each app registers a sweep that fires what is
+due. Celery beat runs them every minute; ``manage.py run_timers`` runs the same
+functions in a loop for the embedded setup.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Sweep:
+    name: str
+    run: Callable  # run(now) -> number of steps fired
+    oldest_overdue: Callable | None = None  # oldest_overdue(now) -> datetime | None
+
+
+_sweeps: dict[str, Sweep] = {}
+
+
+def register(name, oldest_overdue=None):
+    def decorator(func):
+        _sweeps[name] = Sweep(name, func, oldest_overdue)
+        return func
+
+    return decorator
+
+
+def registered():
+    return dict(_sweeps)
+
+
+def run_all(now=None):
+    """Run every sweep; one failing sweep does not stop the others."""
+    from accounts.models import TimerRun
+
+    results = {}
+    for sweep in _sweeps.values():
+        started = timezone.now()
+        error = ""
+        try:
+            results[sweep.name] = sweep.run(now or timezone.now())
+        except Exception as exc:  # noqa: BLE001 - recorded for the health page, retried next minute
+            log.exception("timer sweep %s failed", sweep.name)
+            error = f"{type(exc).__name__}: {exc}"[:1000]
+            results[sweep.name] = None
+        TimerRun.objects.update_or_create(
+            name=sweep.name,
+            defaults={"last_started_at": started, "last_finished_at": timezone.now(), "last_error": error},
+        )
+    return results
+
+
+def oldest_overdue(now=None):
+    """(sweep name, due time) of the oldest deadline that has passed without firing."""
+    now = now or timezone.now()
+    found = []
+    for sweep in _sweeps.values():
+        if sweep.oldest_overdue:
+            due = sweep.oldest_overdue(now)
+            if due is not None:
+                found.append((due, sweep.name))
+    return min(found) if found else None

@@ -1,0 +1,59 @@
+"""The one visibility rule.
+
+Every model that holds records users may or may not see gives its queryset a
+``visible_to(user)`` method. Views, API viewsets, exports, search and
+dashboards all start from that queryset, so a record outside it answers 404
+(never 403: we do not reveal that it exists).
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.http import Http404
+
+
+class VisibleQuerySet(models.QuerySet):
+    def visible_to(self, user):  # pragma: no cover - every subclass defines it
+        raise NotImplementedError(f"{self.model.__name__} must define visible_to(user)")
+
+
+def visible(model_or_queryset, user):
+    qs = (
+        model_or_queryset
+        if isinstance(model_or_queryset, models.QuerySet)
+        else model_or_queryset._default_manager.all()
+    )
+    return qs.visible_to(user)
+
+
+def get_visible_or_404(model_or_queryset, user, **lookup):
+    """Fetch one record the user may see; anything else (missing, not theirs, malformed id) is 404."""
+    try:
+        return visible(model_or_queryset, user).get(**lookup)
+    except (models.ObjectDoesNotExist, ValueError, TypeError, ValidationError):
+        raise Http404 from None
+
+
+def ensure_visible(obj, user):
+    """Re-check inside a write that the record is (still) the user's to see."""
+    if not visible(type(obj), user).filter(pk=obj.pk).exists():
+        raise Http404
+
+
+def require_role(user, *roles):
+    """Pages meant for other roles answer 404 like any record the user may not see."""
+    if not user.is_authenticated or not (user.is_administrator or user.role in roles):
+        raise Http404
+
+
+class VisibleObjectMixin:
+    """For Django class-based views: the queryset is always the visible one."""
+
+    def get_queryset(self):
+        return visible(super().get_queryset(), self.request.user)
+
+
+class VisibleViewSetMixin:
+    """For DRF viewsets: list and retrieve both start from the visible queryset."""
+
+    def get_queryset(self):
+        return visible(super().get_queryset(), self.request.user)

@@ -1,0 +1,22 @@
+"""Celery application. Timers live in the database; beat only triggers sweeps."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("config")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    "sweep-timers": {
+        "task": "accounts.tasks.sweep_timers",
+        "schedule": float(os.environ.get("TIMER_SWEEP_INTERVAL", "60")),
+    },
+    "deliver-pending-notifications": {
+        "task": "accounts.tasks.deliver_pending_emails",
+        "schedule": 60.0,
+    },
+}

@@ -1,0 +1,36 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from accounts import views as account_views
+
+admin.site.site_header = admin.site.site_title = "Police social work"
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("healthz", account_views.healthz, name="healthz"),
+    path("i18n/setlang/", account_views.set_language, name="set_language"),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("accounts/", include("accounts.urls")),
+    path("referrals/", include("referrals.urls")),
+    path("safety/", include("safety.urls")),
+    path("patrols/", include("patrols.urls")),
+    path("dashboards/", include("dashboards.urls")),
+    path("admin/", admin.site.urls),
+    # API: each app contributes its own routes under /api/.
+    path("api/", include("accounts.api_urls")),
+    path("api/", include("referrals.api_urls")),
+    path("api/", include("safety.api_urls")),
+    path("api/", include("patrols.api_urls")),
+    path("api/", include("dashboards.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
