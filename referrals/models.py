@@ -454,6 +454,9 @@ class ReferralPerson(models.Model):
             models.UniqueConstraint(fields=["referral", "person", "role"], name="referral_person_role_unique")
         ]
 
+    def __str__(self):
+        return f"{self.referral_id} {self.role} {self.person_id}"
+
 
 class EventQuerySet(VisibleQuerySet):
     def visible_to(self, user):
