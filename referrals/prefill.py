@@ -1,0 +1,40 @@
+"""Other apps can open the referral form prefilled from one of their records.
+
+A provider is registered per referral origin (e.g. ``patrol_visit``). The form
+calls it with the signed-in user and the origin reference from the query string;
+the provider returns ``None`` when the user may not see that record, so the form
+then opens empty (never revealing the record).
+
+A provider returns a :class:`Prefill`. ``household`` and ``persons`` are
+``referrals.models.Household`` / ``Person`` rows the provider keeps for its record.
+"""
+
+from dataclasses import dataclass, field
+
+_providers = {}
+
+
+@dataclass
+class Prefill:
+    origin_reference: str
+    category: str = ""
+    incident_place: str = ""
+    incident_at: object = None
+    narrative: str = ""
+    household: object = None
+    persons: list = field(default_factory=list)  # [(Person, PersonRole value)]
+
+
+def register(origin):
+    def decorator(func):
+        _providers[origin] = func
+        return func
+
+    return decorator
+
+
+def prefill_for(user, origin, reference):
+    provider = _providers.get(origin)
+    if provider is None or not reference:
+        return None
+    return provider(user, reference)
