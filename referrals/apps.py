@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class ReferralsConfig(AppConfig):
     name = "referrals"
     verbose_name = _("Referrals")
+
+    def ready(self):
+        from referrals import demo, registry  # noqa: F401

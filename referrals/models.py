@@ -288,7 +288,12 @@ class ReferenceCounter(models.Model):
         return f"{self.year}: {self.last}"
 
 
-@pghistory.track(pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@pghistory.track(
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    model_name="ReferralHistory",
+    obj_field=pghistory.ObjForeignKey(related_name="history"),
+)
 class Referral(models.Model):
     class Origin(models.TextChoices):
         INCIDENT = "incident", _("Police incident")
@@ -588,14 +593,15 @@ class ReferralEscalation(models.Model):
 class SLAPolicy(models.Model):
     """How fast a referral must be acknowledged, per category (blank = any) and level."""
 
-    class Clock(models.TextChoices):
-        WALL = "wall", _("Wall clock (24/7)")
-        BUSINESS = "business", _("Team business hours and holidays")
+    class Unit(models.TextChoices):
+        MINUTES = "minutes", _("minutes (24/7)")
+        HOURS = "hours", _("hours (24/7)")
+        BUSINESS_DAYS = "business_days", _("business days of the team's calendar")
 
     category = models.CharField(_("category"), max_length=30, choices=Category.choices, blank=True)
     level = models.PositiveSmallIntegerField(_("triage level"), choices=Level.choices)
-    acknowledge_within_minutes = models.PositiveIntegerField(_("acknowledge within (minutes)"))
-    clock = models.CharField(_("clock"), max_length=10, choices=Clock.choices, default=Clock.WALL)
+    acknowledge_within = models.PositiveIntegerField(_("acknowledge within"))
+    unit = models.CharField(_("unit"), max_length=20, choices=Unit.choices, default=Unit.HOURS)
 
     class Meta:
         verbose_name = _("SLA policy")
@@ -603,11 +609,15 @@ class SLAPolicy(models.Model):
         ordering = ["level", "category"]
         constraints = [
             models.UniqueConstraint(fields=["category", "level"], name="sla_policy_unique"),
-            models.CheckConstraint(condition=Q(acknowledge_within_minutes__gt=0), name="sla_policy_positive"),
+            models.CheckConstraint(condition=Q(acknowledge_within__gt=0), name="sla_policy_positive"),
         ]
 
     def __str__(self):
         return f"{self.get_level_display()} {self.get_category_display() or '*'}"
+
+
+# Used when no policy row matches (DESIGN.md "Triage and SLA timers").
+DEFAULT_SLA = {1: (60, SLAPolicy.Unit.MINUTES), 2: (24, SLAPolicy.Unit.HOURS), 3: (3, SLAPolicy.Unit.BUSINESS_DAYS)}
 
 
 class StationTeamMatch(models.Model):

@@ -1,0 +1,181 @@
+"""Referrals API: the same services as the pages, for phones and dispatch systems."""
+
+import django_filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+
+from accounts.models import Organization
+from accounts.services import log_access
+from accounts.visibility import VisibleViewSetMixin
+from referrals import selectors, serializers, services
+from referrals.models import Category, IdempotencyKey, Level, Referral, Status
+
+IDEMPOTENCY_KEY_MAX = 100
+
+
+class ReferralFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
+    level = django_filters.TypedChoiceFilter(choices=Level.choices, coerce=int)
+    category = django_filters.ChoiceFilter(choices=Category.choices)
+    team = django_filters.ModelChoiceFilter(queryset=Organization.objects.filter(kind=Organization.Kind.TEAM))
+    station = django_filters.ModelChoiceFilter(
+        field_name="referring_station", queryset=Organization.objects.filter(kind=Organization.Kind.STATION)
+    )
+    filed_after = django_filters.IsoDateTimeFilter(field_name="filed_at", lookup_expr="gte")
+    filed_before = django_filters.IsoDateTimeFilter(field_name="filed_at", lookup_expr="lt")
+    q = django_filters.CharFilter(method="search", label="Reference, name, phone, ID number or address")
+
+    class Meta:
+        model = Referral
+        fields = ["status", "level", "category", "team", "station", "filed_after", "filed_before"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(pk__in=selectors.search(self.request.user, value).values("pk"))
+
+
+class QueuePagination(CursorPagination):
+    """Keyset pagination: stable and fast however deep the list goes."""
+
+    ordering = ("-filed_at", "-id")
+    page_size = 50
+    max_page_size = 200
+    page_size_query_param = "page_size"
+
+
+ACTION_SERIALIZERS = {
+    "acknowledge": serializers.EmptySerializer,
+    "accept": serializers.AcceptSerializer,
+    "decline": serializers.DeclineSerializer,
+    "transfer": serializers.TransferSerializer,
+    "cancel": serializers.CancelSerializer,
+    "first_contact": serializers.FirstContactSerializer,
+    "close": serializers.CloseSerializer,
+}
+
+
+class ReferralViewSet(
+    VisibleViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = Referral.objects.select_related(*selectors.LIST_RELATED)
+    filterset_class = ReferralFilter
+    pagination_class = QueuePagination
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return serializers.ReferralCreateSerializer
+        if self.action == "retrieve":
+            return serializers.ReferralDetailSerializer
+        if self.action == "notes":
+            return serializers.NoteInSerializer
+        return ACTION_SERIALIZERS.get(self.action, serializers.ReferralListSerializer)
+
+    def retrieve(self, request, *args, **kwargs):
+        referral = self.get_object()
+        log_access(request, referral)
+        return Response(serializers.ReferralDetailSerializer(referral, context={"request": request}).data)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False)],
+        request=serializers.ReferralCreateSerializer,
+        responses={201: serializers.ReferralDetailSerializer, 200: serializers.ReferralDetailSerializer},
+    )
+    def create(self, request, *args, **kwargs):
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if len(key) > IDEMPOTENCY_KEY_MAX:
+            raise ValidationError({"Idempotency-Key": [f"At most {IDEMPOTENCY_KEY_MAX} characters."]})
+        existing = IdempotencyKey.objects.filter(user=request.user, key=key).first() if key else None
+        if existing:
+            return self._detail(existing.referral, status.HTTP_200_OK)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        persons = [
+            ({k: v for k, v in dict(p).items() if k != "role"} | {"id_number": p.get("id_number") or None}, p["role"])
+            for p in data.pop("persons")
+        ]
+        station = data.pop("station", None)
+        referral = services.submit_referral(request.user, persons=persons, station=station, idempotency_key=key, **data)
+        return self._detail(referral, status.HTTP_201_CREATED)
+
+    def _detail(self, referral, code):
+        fresh = Referral.objects.select_related(*selectors.LIST_RELATED).get(pk=referral.pk)
+        return Response(
+            serializers.ReferralDetailSerializer(fresh, context={"request": self.request}).data, status=code
+        )
+
+    def _act(self, request, call):
+        referral = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        call(request.user, referral, serializer.validated_data)
+        return self._detail(referral, status.HTTP_200_OK)
+
+    @extend_schema(request=None, responses=serializers.ReferralDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        return self._act(request, lambda u, r, d: services.acknowledge_referral(u, r))
+
+    @extend_schema(responses=serializers.ReferralDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        return self._act(request, lambda u, r, d: services.accept_referral(u, r, d.get("worker")))
+
+    @extend_schema(responses=serializers.ReferralDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        return self._act(request, lambda u, r, d: services.decline_referral(u, r, d["reason"], d["note"]))
+
+    @extend_schema(responses=serializers.ReferralDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def transfer(self, request, pk=None):
+        return self._act(request, lambda u, r, d: services.transfer_referral(u, r, d["team"], d["note"]))
+
+    @extend_schema(responses=serializers.ReferralDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        return self._act(request, lambda u, r, d: services.cancel_referral(u, r, d["reason"]))
+
+    @extend_schema(responses=serializers.ReferralDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="first-contact")
+    def first_contact(self, request, pk=None):
+        return self._act(request, lambda u, r, d: services.record_first_contact(u, r, d.get("at"), d["note"]))
+
+    @extend_schema(responses=serializers.ReferralDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        return self._act(
+            request, lambda u, r, d: services.close_referral(u, r, d["outcome"], d["summary"], d["referred_to"])
+        )
+
+    @extend_schema(request=serializers.NoteInSerializer, responses={201: serializers.NoteSerializer})
+    @action(detail=True, methods=["post"])
+    def notes(self, request, pk=None):
+        referral = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        note = services.add_note(request.user, referral, **serializer.validated_data)
+        return Response(serializers.NoteSerializer(note).data, status=status.HTTP_201_CREATED)
+
+
+class SuggestionViewSet(viewsets.GenericViewSet):
+    """Existing persons, households and recent open referrals matching what is being filed."""
+
+    serializer_class = serializers.SuggestionsSerializer
+    pagination_class = None
+
+    @extend_schema(parameters=[serializers.SuggestionQuerySerializer], responses=serializers.SuggestionsSerializer)
+    def list(self, request):
+        query = serializers.SuggestionQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        person = dict(query.validated_data)
+        found = selectors.duplicate_suggestions(request.user, [person], person.get("address", ""))
+        return Response(serializers.SuggestionsSerializer(found).data)

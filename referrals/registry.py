@@ -1,0 +1,40 @@
+"""What the referrals app plugs into the project: timers, navigation, signals."""
+
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+from django.utils.translation import gettext_lazy as _
+
+from accounts import navigation, timers
+from accounts.models import User
+from referrals import services
+
+R = User.Role
+
+
+@timers.register("referral_escalations", oldest_overdue=services.oldest_unfired_escalation)
+def sweep_referral_escalations(now):
+    return services.sweep_escalations(now)
+
+
+navigation.register(_("File a referral"), "referrals:file", roles=[R.OFFICER], order=10)
+navigation.register(_("My referrals"), "referrals:mine", roles=[R.OFFICER], order=11)
+navigation.register(
+    _("Triage queue"), "referrals:queue", roles=[R.SOCIAL_WORKER, R.SUPERVISOR], order=10, social_work_only=True
+)
+navigation.register(_("My caseload"), "referrals:caseload", roles=[R.SOCIAL_WORKER], order=11)
+navigation.register(_("Intake queue"), "referrals:intake", roles=[R.INTAKE_COORDINATOR], order=10)
+navigation.register(
+    _("Escalations"),
+    "referrals:escalations",
+    roles=[R.SUPERVISOR, R.INTAKE_COORDINATOR],
+    order=12,
+    social_work_only=True,
+)
+navigation.register(_("Search referrals"), "referrals:search", order=40)
+
+
+@receiver(post_save, sender=User, dispatch_uid="referrals_flag_departed_worker")
+def _flag_cases_of_departed_worker(sender, instance, **kwargs):
+    # No case is left without an owner: a deactivated worker's cases go to the supervisor.
+    if not instance.is_active and instance.role == R.SOCIAL_WORKER:
+        services.flag_departed_worker(instance)

@@ -1,0 +1,145 @@
+"""Read side: queues, lists, search and duplicate suggestions, always from the visible queryset."""
+
+import re
+from datetime import timedelta
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from referrals.models import (
+    OPEN_STATUSES,
+    Household,
+    Person,
+    Referral,
+    Status,
+    id_number_hash,
+    normalise_address,
+    normalise_name,
+    normalise_phone,
+)
+
+LIST_RELATED = ("team", "referring_station", "assigned_worker", "referring_officer")
+REFERENCE_RE = re.compile(r"^R-\d{4}-\d{1,6}$", re.IGNORECASE)
+SUGGESTION_WINDOW = timedelta(days=30)
+
+
+def visible_referrals(user):
+    return Referral.objects.visible_to(user).select_related(*LIST_RELATED)
+
+
+def my_referrals(user):
+    """What an officer filed (and, by setting, the station's), newest change first."""
+    return visible_referrals(user).order_by("-updated_at", "-id")
+
+
+def team_queue(user, team_ids):
+    """Open referrals of the teams, by level then due time (the triage order)."""
+    return (
+        visible_referrals(user)
+        .filter(team_id__in=team_ids, status__in=OPEN_STATUSES)
+        .order_by("level", "ack_due_at", "id")
+    )
+
+
+def intake_queue(user):
+    return visible_referrals(user).filter(team__isnull=True, status=Status.SUBMITTED).order_by("level", "filed_at")
+
+
+def caseload(worker):
+    return (
+        Referral.objects.filter(assigned_worker=worker, status__in=(Status.ACCEPTED, Status.IN_PROGRESS))
+        .select_related(*LIST_RELATED)
+        .order_by("level", "accepted_at")
+    )
+
+
+def caseload_counts(team):
+    """Open cases per active worker of ``team``; one query."""
+    from accounts.models import User
+
+    return (
+        User.objects.filter(organization=team, role=User.Role.SOCIAL_WORKER, is_active=True)
+        .annotate(open_cases=Count("caseload", filter=Q(caseload__status__in=(Status.ACCEPTED, Status.IN_PROGRESS))))
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def needs_reassignment(user):
+    return visible_referrals(user).filter(needs_reassignment=True, status__in=OPEN_STATUSES)
+
+
+def search(user, text):
+    """Reference, name, phone, ID number (exact) or address fragment, within what ``user`` may see."""
+    text = (text or "").strip()[:100]
+    qs = visible_referrals(user)
+    if not text:
+        return qs.none()
+    if REFERENCE_RE.match(text):
+        return qs.filter(reference__iexact=text)
+    digits = normalise_phone(text)
+    person_match = Q(pk__in=[])
+    if len(digits) >= 6 and len(digits) >= len(re.sub(r"[\s()+-]", "", text)) - 1:
+        person_match |= Q(phone_key=digits)
+    id_hash = id_number_hash(text)
+    if re.fullmatch(r"[A-Za-z]\d{9}|[A-Za-z]{1,2}\d{6}\(?[0-9A]\)?", text):
+        person_match |= Q(id_number_key=id_hash)
+    name_key = normalise_name(text)
+    if name_key and not digits:
+        person_match |= Q(name_key=name_key)
+    address_key = normalise_address(text)
+    people = Person.objects.filter(person_match).values("pk")
+    households = (
+        Household.objects.filter(address_key__contains=address_key).values("pk") if len(address_key) >= 3 else []
+    )
+    match = Q(person_links__person__in=people)
+    if households:
+        match |= Q(household__in=households)
+    return qs.filter(pk__in=Referral.objects.filter(match).values("pk")).order_by("-filed_at")
+
+
+def _match_filters(people, address=""):
+    """Exact-key filters for persons, and the normalised addresses, from what a filer typed."""
+    person_q = Q(pk__in=[])
+    address_keys = {normalise_address(address)} if address else set()
+    for p in people:
+        if p.get("id_number"):
+            person_q |= Q(id_number_key=id_number_hash(p["id_number"]))
+        if p.get("phone") and len(normalise_phone(p["phone"])) >= 6:
+            person_q |= Q(phone_key=normalise_phone(p["phone"]))
+        if p.get("name") and p.get("date_of_birth"):
+            person_q |= Q(name_key=normalise_name(p["name"]), date_of_birth=p["date_of_birth"])
+        if p.get("address"):
+            address_keys.add(normalise_address(p["address"]))
+    address_keys.discard("")
+    return person_q, address_keys
+
+
+def duplicate_suggestions(user, people, address=""):
+    """Persons and households that look like the ones being filed, and their recent open referrals.
+
+    ``people`` are dicts with name, date_of_birth, phone, id_number, address. Matching is on
+    exact keys so nothing leaks by fuzzy guessing; names of persons the user may not see are masked.
+    """
+    person_q, address_keys = _match_filters(people, address)
+    persons = list(Person.objects.filter(person_q).select_related("household")[:10])
+    household_q = Q(pk__in=[p.household_id for p in persons if p.household_id]) | Q(address_key__in=address_keys)
+    households = list(Household.objects.filter(household_q)[:10])
+    since = timezone.now() - SUGGESTION_WINDOW
+    recent = list(
+        Referral.objects.filter(household__in=households, filed_at__gte=since, status__in=OPEN_STATUSES)
+        .select_related("team", "referring_station")
+        .order_by("-filed_at")[:10]
+    )
+    seen = set(Person.objects.visible_to(user).filter(pk__in=[p.pk for p in persons]).values_list("pk", flat=True))
+    for p in persons:
+        p.display_name = p.name if p.pk in seen else p.masked_name
+    return {"persons": persons, "households": households, "referrals": recent}
+
+
+def suggestible_household_ids(people, address=""):
+    """Households a filer may link to without seeing them otherwise: those matching what they typed."""
+    person_q, address_keys = _match_filters(people, address)
+    ids = set(Person.objects.filter(person_q).exclude(household=None).values_list("household_id", flat=True))
+    if address_keys:
+        ids |= set(Household.objects.filter(address_key__in=address_keys).values_list("pk", flat=True))
+    return ids

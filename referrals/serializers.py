@@ -1,0 +1,266 @@
+from datetime import timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.models import Organization, User
+from referrals import selectors
+from referrals.models import (
+    NARRATIVE_MAX,
+    CaseNote,
+    Category,
+    Consent,
+    DeclineReason,
+    Household,
+    KnownRisk,
+    Level,
+    Outcome,
+    PersonRole,
+    Referral,
+    ReferralEvent,
+    Sex,
+)
+
+
+class PersonInSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=PersonRole.choices)
+    name = serializers.CharField(max_length=100)
+    sex = serializers.ChoiceField(choices=Sex.choices, default=Sex.UNKNOWN)
+    date_of_birth = serializers.DateField(required=False, allow_null=True)
+    estimated_age = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=120)
+    phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    id_number = serializers.CharField(max_length=20, required=False, allow_blank=True, default="", write_only=True)
+    address = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+    def validate_date_of_birth(self, value):
+        if value and value > timezone.localdate():
+            raise serializers.ValidationError(_("The date of birth cannot be in the future."))
+        return value
+
+
+class ReferralCreateSerializer(serializers.Serializer):
+    category = serializers.ChoiceField(choices=Category.choices)
+    level = serializers.ChoiceField(choices=Level.choices)
+    call_number = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    incident_at = serializers.DateTimeField()
+    incident_place = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    narrative = serializers.CharField(max_length=NARRATIVE_MAX)
+    consent = serializers.ChoiceField(choices=Consent.choices, default=Consent.GIVEN)
+    consent_note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    known_risks = serializers.ListField(
+        child=serializers.ChoiceField(choices=KnownRisk.choices), required=False, default=list, max_length=10
+    )
+    risk_note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    household = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    station = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.filter(kind=Organization.Kind.STATION),
+        required=False,
+        allow_null=True,
+        help_text=_("Filing station; integration accounts must give it, officers file for their own station."),
+    )
+    persons = PersonInSerializer(many=True, min_length=1, max_length=12)
+
+    def validate_incident_at(self, value):
+        if value > timezone.now() + timedelta(minutes=5):
+            raise serializers.ValidationError(_("The incident time cannot be in the future."))
+        return value
+
+    def validate(self, attrs):
+        user = self.context["request"].user
+        pk = attrs.get("household")
+        if pk:
+            people = [dict(p) for p in attrs["persons"]]
+            visible = Household.objects.visible_to(user).filter(pk=pk).exists()
+            if not visible and pk not in selectors.suggestible_household_ids(people, attrs.get("incident_place", "")):
+                raise serializers.ValidationError({"household": _("This household cannot be linked.")})
+            attrs["household"] = Household.objects.get(pk=pk)
+        if user.role == User.Role.INTEGRATION and not attrs.get("station"):
+            raise serializers.ValidationError({"station": _("Give the filing station.")})
+        if user.is_officer:
+            attrs.pop("station", None)
+        if attrs.get("consent") in (Consent.REFUSED, Consent.NOT_POSSIBLE) and not attrs.get("consent_note"):
+            raise serializers.ValidationError({"consent_note": _("Say why consent was refused or not possible.")})
+        return attrs
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = serializers.StringRelatedField()
+
+    class Meta:
+        model = ReferralEvent
+        fields = ["kind", "from_status", "to_status", "actor", "note", "at"]
+
+
+class NoteSerializer(serializers.ModelSerializer):
+    author = serializers.StringRelatedField()
+
+    class Meta:
+        model = CaseNote
+        fields = ["id", "visibility", "text", "author", "created_at"]
+        read_only_fields = ["id", "author", "created_at"]
+
+
+class ReferralListSerializer(serializers.ModelSerializer):
+    team = serializers.StringRelatedField()
+    referring_station = serializers.StringRelatedField()
+    assigned_worker = serializers.StringRelatedField()
+
+    class Meta:
+        model = Referral
+        fields = [
+            "id",
+            "reference",
+            "status",
+            "category",
+            "level",
+            "referring_station",
+            "team",
+            "assigned_worker",
+            "filed_at",
+            "updated_at",
+            "ack_due_at",
+            "outcome",
+            "needs_reassignment",
+        ]
+        read_only_fields = fields
+
+
+class PersonOutSerializer(serializers.Serializer):
+    role = serializers.CharField()
+    name = serializers.CharField(source="person.name")
+    sex = serializers.CharField(source="person.sex")
+    date_of_birth = serializers.DateField(source="person.date_of_birth")
+    estimated_age = serializers.IntegerField(source="person.estimated_age")
+    phone = serializers.CharField(source="person.phone")
+    address = serializers.CharField(source="person.address")
+
+
+class ReferralDetailSerializer(ReferralListSerializer):
+    events = serializers.SerializerMethodField()
+    notes = serializers.SerializerMethodField()
+    persons = PersonOutSerializer(source="person_links", many=True, read_only=True)
+    outcome_next_step = serializers.SerializerMethodField()
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta(ReferralListSerializer.Meta):
+        fields = [
+            *ReferralListSerializer.Meta.fields,
+            "call_number",
+            "incident_at",
+            "incident_place",
+            "narrative",
+            "consent",
+            "consent_note",
+            "known_risks",
+            "risk_note",
+            "household",
+            "linked_to",
+            "origin",
+            "origin_reference",
+            "decline_reason",
+            "outcome_summary",
+            "referred_to",
+            "acknowledged_at",
+            "accepted_at",
+            "first_contact_at",
+            "closed_at",
+            "persons",
+            "events",
+            "notes",
+            "outcome_next_step",
+            "allowed_actions",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(EventSerializer(many=True))
+    def get_events(self, obj):
+        user = self.context["request"].user
+        return EventSerializer(ReferralEvent.objects.visible_to(user).filter(referral=obj), many=True).data
+
+    @extend_schema_field(NoteSerializer(many=True))
+    def get_notes(self, obj):
+        user = self.context["request"].user
+        return NoteSerializer(CaseNote.objects.visible_to(user).filter(referral=obj), many=True).data
+
+    @extend_schema_field(serializers.CharField())
+    def get_outcome_next_step(self, obj):
+        return str(obj.outcome_next_step)
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_allowed_actions(self, obj):
+        from referrals.services import allowed_actions
+
+        return sorted(allowed_actions(self.context["request"].user, obj))
+
+
+# --- actions --------------------------------------------------------------------------------
+def _team_queryset():
+    return Organization.objects.filter(kind=Organization.Kind.TEAM)
+
+
+class EmptySerializer(serializers.Serializer):
+    pass
+
+
+class AcceptSerializer(serializers.Serializer):
+    worker = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(role=User.Role.SOCIAL_WORKER), required=False, allow_null=True
+    )
+
+
+class DeclineSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=DeclineReason.choices)
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class TransferSerializer(serializers.Serializer):
+    team = serializers.PrimaryKeyRelatedField(queryset=_team_queryset())
+    note = serializers.CharField(max_length=2000)
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000)
+
+
+class FirstContactSerializer(serializers.Serializer):
+    at = serializers.DateTimeField(required=False)
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class CloseSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Outcome.choices)
+    summary = serializers.CharField(max_length=2000)
+    referred_to = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class NoteInSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=4000)
+    visibility = serializers.ChoiceField(choices=CaseNote.Visibility.choices, default=CaseNote.Visibility.INTERNAL)
+
+
+class PersonMatchSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="display_name")
+    date_of_birth = serializers.DateField()
+    household = serializers.IntegerField(source="household_id")
+
+
+class HouseholdMatchSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    address = serializers.CharField()
+
+
+class SuggestionsSerializer(serializers.Serializer):
+    persons = PersonMatchSerializer(many=True)
+    households = HouseholdMatchSerializer(many=True)
+    referrals = ReferralListSerializer(many=True)
+
+
+class SuggestionQuerySerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    id_number = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    address = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    date_of_birth = serializers.DateField(required=False, allow_null=True, default=None)

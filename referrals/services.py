@@ -1,0 +1,782 @@
+"""Every change to a referral happens here, one transaction per use case.
+
+Each function checks who may do it and from which status (after the FHIR Task
+workflow for closed-loop referrals), writes the change, appends an immutable
+event, sets or clears the SLA timer and queues notifications on commit.
+Refusals raise ``ValidationError`` (a rule) or ``PermissionDenied`` (a role).
+"""
+
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
+from guardian.shortcuts import assign_perm
+
+from accounts import calendar
+from accounts.models import District, Organization
+from accounts.services import notify
+from referrals.models import (
+    DEFAULT_SLA,
+    OPEN_STATUSES,
+    CaseNote,
+    DeclineReason,
+    IdempotencyKey,
+    Outcome,
+    Person,
+    Referral,
+    ReferralEscalation,
+    ReferralEvent,
+    ReferralPerson,
+    SLAPolicy,
+    StationTeamMatch,
+    Status,
+)
+
+User = get_user_model()
+Kind = ReferralEvent.Kind
+MIN_ESCALATION_GAP = timedelta(minutes=30)
+LAST_ESCALATION_LEVEL = 2
+
+
+# --- small helpers --------------------------------------------------------------------
+def _refuse(message):
+    raise ValidationError(message)
+
+
+def _require_status(referral, *allowed):
+    if referral.status not in allowed:
+        _refuse(
+            _("This referral is %(status)s; that action is not possible now.")
+            % {"status": referral.get_status_display()}
+        )
+
+
+def _require_text(value, field, message):
+    if not (value or "").strip():
+        raise ValidationError({field: message})
+
+
+def _lock(referral):
+    """Re-read the referral under a row lock so two people cannot act on a stale copy."""
+    fresh = Referral.objects.select_for_update().get(pk=referral.pk)
+    referral.__dict__.update({k: v for k, v in fresh.__dict__.items() if not k.startswith("_")})
+    return referral
+
+
+def _record(referral, kind, actor, *, from_status="", note="", shared=True, at=None):
+    return ReferralEvent.objects.create(
+        referral=referral,
+        kind=kind,
+        actor=actor,
+        from_status=from_status,
+        to_status=referral.status,
+        note=note,
+        shared=shared,
+        at=at or timezone.now(),
+    )
+
+
+def _save(referral, *fields, now=None):
+    referral.updated_at = now or timezone.now()
+    referral.save(update_fields=[*fields, "updated_at"])
+
+
+def _notify(recipients, referral, message, kind="referral"):
+    """Inbox entries (and e-mail) with reference and status only, in each reader's language."""
+    by_language = {}
+    for user in recipients:
+        if user is not None:
+            by_language.setdefault(user.language or "zh-hant", []).append(user)
+    for language, users in by_language.items():
+        with override(language):
+            title = f"{referral.reference}: {message}"
+            notify(users, kind=kind, title=str(title), url=referral.get_absolute_url())
+
+
+def _referrers(referral):
+    return [referral.referring_officer] if referral.referring_officer else []
+
+
+def team_supervisors(team):
+    """Supervisors of the team: those in the team, else the nearest ancestor that has any."""
+    if team is None:
+        return []
+    for org in [team, *reversed(team.ancestors())]:
+        found = list(User.objects.filter(organization=org, role=User.Role.SUPERVISOR, is_active=True))
+        if found:
+            return found
+    return []
+
+
+def district_coordinators(district_id):
+    return list(
+        User.objects.filter(role=User.Role.INTAKE_COORDINATOR, organization__district_id=district_id, is_active=True)
+    )
+
+
+def agency_managers(team):
+    agency = team.nearest(Organization.Kind.AGENCY) if team else None
+    if agency is None:
+        return []
+    return list(User.objects.filter(organization=agency, role=User.Role.SUPERVISOR, is_active=True))
+
+
+def team_workers(team):
+    return list(User.objects.filter(organization=team, role=User.Role.SOCIAL_WORKER, is_active=True))
+
+
+# --- who may do what ------------------------------------------------------------------
+def _is_team_side(user, referral):
+    """Social work that receives the referral: the team's workers, its supervisors, the assigned worker."""
+    if user.is_administrator:
+        return True
+    if referral.assigned_worker_id == user.pk:
+        return True
+    org = user.organization
+    if org is None or referral.team_id is None:
+        return False
+    if user.is_social_worker:
+        return org.pk == referral.team_id
+    if user.is_supervisor and not org.is_police:
+        return referral.team.path.startswith(org.path)
+    return False
+
+
+def _require_team_side(user, referral):
+    if not _is_team_side(user, referral):
+        raise PermissionDenied(_("Only the receiving team can do this."))
+
+
+def _require_supervisor(user, referral):
+    org = user.organization
+    allowed = user.is_administrator or (
+        user.is_supervisor
+        and org is not None
+        and not org.is_police
+        and referral.team is not None
+        and referral.team.path.startswith(org.path)
+    )
+    if not allowed:
+        raise PermissionDenied(_("Only a supervisor of the receiving team can do this."))
+
+
+def _require_dispatcher(user, referral):
+    org = user.organization
+    allowed = user.is_administrator or (
+        user.is_intake_coordinator and org is not None and org.district_id == referral.district_id
+    )
+    if not allowed:
+        raise PermissionDenied(_("Only the district's intake coordinator can dispatch referrals."))
+
+
+def _require_referrer(user, referral):
+    allowed = (
+        user.is_administrator
+        or referral.referring_officer_id == user.pk
+        or (user.is_officer and user.organization_id == referral.referring_station_id)
+    )
+    if not allowed:
+        raise PermissionDenied(_("Only the referring police can do this."))
+
+
+def allowed_actions(user, referral):
+    """The actions a page or API client may offer ``user`` for ``referral``."""
+    actions = set()
+    team_side = _is_team_side(user, referral)
+    s = referral.status
+    if team_side and s == Status.SUBMITTED:
+        actions |= {"acknowledge"}
+    if team_side and s in (Status.SUBMITTED, Status.ACKNOWLEDGED):
+        actions |= {"accept", "decline", "confirm_level"}
+    if team_side and s in OPEN_STATUSES:
+        actions |= {"transfer", "note", "share"}
+    if team_side and s == Status.ACCEPTED:
+        actions |= {"first_contact"}
+    if team_side and s in (Status.ACCEPTED, Status.IN_PROGRESS):
+        actions |= {"close"}
+    try:
+        _require_supervisor(user, referral)
+        if s in (Status.ACCEPTED, Status.IN_PROGRESS):
+            actions.add("reassign")
+    except PermissionDenied:
+        pass
+    if (user.is_intake_coordinator or user.is_administrator) and referral.team_id is None and s == Status.SUBMITTED:
+        actions.add("dispatch")
+    if (user.is_intake_coordinator or user.is_supervisor or user.is_administrator) and s == Status.DECLINED:
+        if not (user.organization and user.organization.is_police):
+            actions.add("redirect")
+    if user.is_police or user.is_administrator:
+        if s in (Status.SUBMITTED, Status.ACKNOWLEDGED):
+            try:
+                _require_referrer(user, referral)
+                actions.add("cancel")
+            except PermissionDenied:
+                pass
+        actions.add("note")
+    return actions
+
+
+# --- SLA -----------------------------------------------------------------------------
+def sla_for(category, level):
+    policy = SLAPolicy.objects.filter(level=level, category__in=[category, ""]).order_by("-category").first()
+    if policy:
+        return policy.acknowledge_within, policy.unit
+    return DEFAULT_SLA[level]
+
+
+def acknowledge_due(referral, start):
+    """When ``referral`` must be acknowledged if its clock starts at ``start``."""
+    amount, unit = sla_for(referral.category, referral.level)
+    if unit == SLAPolicy.Unit.MINUTES:
+        return start + timedelta(minutes=amount)
+    if unit == SLAPolicy.Unit.HOURS:
+        return start + timedelta(hours=amount)
+    calendar_org = referral.team or referral.referring_station
+    return calendar.add_business_days(calendar_org, start, amount)
+
+
+def _start_clock(referral, start):
+    referral.ack_due_at = acknowledge_due(referral, start)
+    referral.escalate_at = referral.ack_due_at
+    referral.escalation_level = 0
+
+
+def _stop_clock(referral):
+    referral.escalate_at = None
+
+
+# --- routing and references --------------------------------------------------------------
+def matched_team(station, on_date=None):
+    on_date = on_date or timezone.localdate()
+    match = (
+        StationTeamMatch.objects.filter(station=station, starts_on__lte=on_date)
+        .exclude(ends_on__lt=on_date)
+        .select_related("team")
+        .order_by("-starts_on")
+        .first()
+    )
+    return match.team if match else None
+
+
+def next_reference(year):
+    """R-YYYY-NNNNNN from a per-year counter; one atomic statement, safe under concurrent filing."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO referrals_referencecounter (year, last) VALUES (%s, 1) "
+            "ON CONFLICT (year) DO UPDATE SET last = referrals_referencecounter.last + 1 RETURNING last",
+            [year],
+        )
+        number = cursor.fetchone()[0]
+    return f"R-{year}-{number:06d}"
+
+
+# --- filing ------------------------------------------------------------------------
+@transaction.atomic
+def submit_referral(actor, *, persons=(), station=None, idempotency_key="", **fields):
+    """File a referral. ``persons`` is a list of (Person data dict or Person, role).
+
+    ``fields`` are Referral fields from a validated form or serializer.
+    """
+    if not (actor.is_officer or actor.is_administrator or actor.role == User.Role.INTEGRATION):
+        raise PermissionDenied(_("Only police can file referrals."))
+    if idempotency_key:
+        existing = IdempotencyKey.objects.filter(user=actor, key=idempotency_key).select_related("referral").first()
+        if existing:
+            return existing.referral
+    station = station or actor.organization
+    if station is None or station.kind != Organization.Kind.STATION:
+        raise ValidationError({"station": _("Choose the police station filing this referral.")})
+    district = station.district
+    if district is None:
+        raise ValidationError({"station": _("This station has no district; ask an administrator.")})
+    now = timezone.now()
+    referral = Referral(
+        **fields,
+        created_by=actor,
+        referring_officer=actor if actor.is_officer else None,
+        referring_station=station,
+        district=district,
+        filed_at=now,
+        updated_at=now,
+    )
+    if district.routing_mode == District.RoutingMode.DIRECT:
+        referral.team = matched_team(station, now.date())
+    referral.reference = next_reference(timezone.localdate(now).year)
+    _start_clock(referral, now)
+    calendar_org = referral.team or station
+    referral.after_hours = not calendar.is_business_time(calendar_org, now)
+    referral.full_clean(exclude=["reference"])
+    referral.save()
+    _attach_persons(referral, persons)
+    _record(referral, Kind.SUBMITTED, actor)
+    if referral.linked_to_id:
+        _record(referral, Kind.LINKED, actor, note=referral.linked_to.reference)
+    if idempotency_key:
+        try:
+            with transaction.atomic():
+                IdempotencyKey.objects.create(user=actor, key=idempotency_key, referral=referral)
+        except IntegrityError:
+            # A concurrent retry with the same key won: undo ours, return theirs.
+            transaction.set_rollback(True)
+            return IdempotencyKey.objects.get(user=actor, key=idempotency_key).referral
+    _announce_new(referral, actor, now)
+    return referral
+
+
+def _attach_persons(referral, persons):
+    for person, role in persons:
+        if not isinstance(person, Person):
+            person = Person(**person)
+            if referral.household_id and not person.household_id:
+                person.household = referral.household
+            person.full_clean()
+            person.save()
+        ReferralPerson.objects.get_or_create(referral=referral, person=person, role=role)
+
+
+def _announce_new(referral, actor, now):
+    if referral.team is None:
+        recipients = district_coordinators(referral.district_id)
+        _notify(recipients, referral, _("new referral in the intake queue"))
+        return
+    _notify(team_workers(referral.team) + team_supervisors(referral.team), referral, _("new referral for your team"))
+    if referral.level == 1 and referral.after_hours:
+        _alert_on_call(referral, actor, now)
+
+
+def _alert_on_call(referral, actor, now):
+    on_call = list(calendar.on_call_workers(referral.team, now))
+    recipients = on_call or team_supervisors(referral.team)
+    _notify(recipients, referral, _("level 1 referral outside office hours: acknowledge now"), kind="on_call")
+    names = ", ".join(u.get_full_name() or u.username for u in recipients)
+    _record(referral, Kind.ON_CALL_ALERTED, None, note=names, shared=False, at=now)
+
+
+# --- the receiving side --------------------------------------------------------------------
+@transaction.atomic
+def acknowledge_referral(actor, referral):
+    _lock(referral)
+    _require_team_side(actor, referral)
+    _require_status(referral, Status.SUBMITTED)
+    return _acknowledge(actor, referral)
+
+
+def _acknowledge(actor, referral):
+    now = timezone.now()
+    before = referral.status
+    referral.status = Status.ACKNOWLEDGED
+    referral.acknowledged_at = referral.acknowledged_at or now
+    _stop_clock(referral)
+    _save(referral, "status", "acknowledged_at", "escalate_at", now=now)
+    _record(referral, Kind.ACKNOWLEDGED, actor, from_status=before, at=now)
+    _notify(_referrers(referral), referral, _("acknowledged"))
+    return referral
+
+
+@transaction.atomic
+def accept_referral(actor, referral, worker=None):
+    """Accept and assign a worker (the actor when none is given: a claim)."""
+    _lock(referral)
+    _require_team_side(actor, referral)
+    _require_status(referral, Status.SUBMITTED, Status.ACKNOWLEDGED)
+    worker = worker or actor
+    _check_worker(worker, referral)
+    if referral.status == Status.SUBMITTED:
+        _acknowledge(actor, referral)
+    now = timezone.now()
+    before = referral.status
+    referral.status = Status.ACCEPTED
+    referral.assigned_worker = worker
+    referral.accepted_at = now
+    referral.needs_reassignment = False
+    _save(referral, "status", "assigned_worker", "accepted_at", "needs_reassignment", now=now)
+    _record(referral, Kind.ACCEPTED, actor, from_status=before, at=now)
+    _record(referral, Kind.ASSIGNED, actor, note=worker.get_full_name() or worker.username, shared=False, at=now)
+    _notify(_referrers(referral), referral, _("accepted"))
+    if worker.pk != actor.pk:
+        _notify([worker], referral, _("assigned to you"))
+    return referral
+
+
+def _check_worker(worker, referral):
+    if not (worker.is_active and worker.is_social_worker and worker.organization_id == referral.team_id):
+        raise ValidationError({"worker": _("Choose an active social worker of the receiving team.")})
+
+
+@transaction.atomic
+def bulk_accept(actor, referrals, worker):
+    """Assign many referrals to one worker; each is checked as if done one by one."""
+    done, refused = [], []
+    for referral in referrals:
+        try:
+            with transaction.atomic():
+                accept_referral(actor, referral, worker)
+            done.append(referral)
+        except (ValidationError, PermissionDenied) as exc:
+            refused.append((referral, exc))
+    return done, refused
+
+
+@transaction.atomic
+def reassign_referral(actor, referral, worker, note=""):
+    _lock(referral)
+    _require_supervisor(actor, referral)
+    _require_status(referral, Status.ACCEPTED, Status.IN_PROGRESS)
+    _check_worker(worker, referral)
+    referral.assigned_worker = worker
+    referral.needs_reassignment = False
+    _save(referral, "assigned_worker", "needs_reassignment")
+    _record(referral, Kind.ASSIGNED, actor, note=note or worker.get_full_name() or worker.username, shared=False)
+    _notify([worker], referral, _("assigned to you"))
+    return referral
+
+
+@transaction.atomic
+def confirm_level(actor, referral, level):
+    _lock(referral)
+    _require_team_side(actor, referral)
+    _require_status(referral, Status.SUBMITTED, Status.ACKNOWLEDGED)
+    if level not in (1, 2, 3):
+        raise ValidationError({"level": _("Choose level 1, 2 or 3.")})
+    before_level = referral.level
+    referral.level = level
+    referral.level_confirmed = True
+    fields = ["level", "level_confirmed"]
+    if referral.status == Status.SUBMITTED and level != before_level:
+        _start_clock(referral, referral.filed_at)
+        fields += ["ack_due_at", "escalate_at", "escalation_level"]
+    _save(referral, *fields)
+    _record(referral, Kind.LEVEL_CHANGED, actor, note=f"{before_level} → {level}")
+    return referral
+
+
+@transaction.atomic
+def decline_referral(actor, referral, reason, note=""):
+    _lock(referral)
+    _require_team_side(actor, referral)
+    _require_status(referral, Status.SUBMITTED, Status.ACKNOWLEDGED)
+    if reason not in DeclineReason.values:
+        raise ValidationError({"reason": _("Choose a reason for declining.")})
+    if reason == DeclineReason.OTHER:
+        _require_text(note, "note", _("Explain the reason for declining."))
+    before = referral.status
+    referral.status = Status.DECLINED
+    referral.decline_reason = reason
+    _stop_clock(referral)
+    _save(referral, "status", "decline_reason", "escalate_at")
+    _record(referral, Kind.DECLINED, actor, from_status=before, note=note)
+    recipients = _referrers(referral) + team_supervisors(referral.team) + district_coordinators(referral.district_id)
+    _notify(recipients, referral, _("declined"))
+    return referral
+
+
+@transaction.atomic
+def transfer_referral(actor, referral, team, note):
+    """Hand an open referral to another team: the SLA clock restarts, history stays."""
+    _lock(referral)
+    if not (
+        actor.is_intake_coordinator and actor.organization and actor.organization.district_id == referral.district_id
+    ):
+        _require_team_side(actor, referral)
+    _require_status(referral, *OPEN_STATUSES)
+    _require_text(note, "note", _("Write a handover note for the new team."))
+    _move_to_team(actor, referral, team, note)
+    return referral
+
+
+def _move_to_team(actor, referral, team, note, kind=Kind.TRANSFERRED):
+    if team is None or team.kind != Organization.Kind.TEAM:
+        raise ValidationError({"team": _("Choose a social-work team.")})
+    if team.pk == referral.team_id:
+        raise ValidationError({"team": _("The referral is already with this team.")})
+    now = timezone.now()
+    before = referral.status
+    referral.team = team
+    referral.status = Status.SUBMITTED
+    referral.assigned_worker = None
+    referral.needs_reassignment = False
+    referral.sla_cycle += 1
+    _start_clock(referral, now)
+    _save(
+        referral,
+        "team",
+        "status",
+        "assigned_worker",
+        "needs_reassignment",
+        "sla_cycle",
+        "ack_due_at",
+        "escalate_at",
+        "escalation_level",
+        now=now,
+    )
+    _record(referral, kind, actor, from_status=before, note=f"{team.name}: {note}".strip(": "), at=now)
+    _notify(team_workers(team) + team_supervisors(team), referral, _("new referral for your team"))
+    _notify(_referrers(referral), referral, _("transferred to another team"))
+
+
+@transaction.atomic
+def dispatch_referral(actor, referral, team, note=""):
+    """A coordinator routes a referral from the district intake queue to a team."""
+    _lock(referral)
+    _require_dispatcher(actor, referral)
+    _require_status(referral, Status.SUBMITTED)
+    if referral.team_id is not None:
+        _refuse(_("This referral has already been dispatched."))
+    if team is None or team.kind != Organization.Kind.TEAM:
+        raise ValidationError({"team": _("Choose a social-work team.")})
+    referral.team = team
+    # The SLA clock started at filing; the team's own calendar now applies.
+    referral.ack_due_at = acknowledge_due(referral, referral.filed_at)
+    if referral.escalation_level == 0:
+        referral.escalate_at = referral.ack_due_at
+    _save(referral, "team", "ack_due_at", "escalate_at")
+    _record(referral, Kind.DISPATCHED, actor, note=f"{team.name}: {note}".strip(": "))
+    _notify(team_workers(team) + team_supervisors(team), referral, _("new referral for your team"))
+    if referral.level == 1 and not calendar.is_business_time(team, timezone.now()):
+        _alert_on_call(referral, actor, timezone.now())
+    return referral
+
+
+@transaction.atomic
+def redirect_referral(actor, referral, team, note):
+    """Send a declined referral to another team (declined → submitted)."""
+    _lock(referral)
+    if not (actor.is_administrator or actor.is_intake_coordinator or actor.is_supervisor) or (
+        actor.organization and actor.organization.is_police
+    ):
+        raise PermissionDenied(_("Only a coordinator or supervisor can redirect a referral."))
+    _require_status(referral, Status.DECLINED)
+    _require_text(note, "note", _("Write a note for the new team."))
+    referral.decline_reason = ""
+    _move_to_team(actor, referral, team, note, kind=Kind.REDIRECTED)
+    referral.save(update_fields=["decline_reason"])
+    return referral
+
+
+@transaction.atomic
+def record_first_contact(actor, referral, at=None, note=""):
+    _lock(referral)
+    _require_team_side(actor, referral)
+    _require_status(referral, Status.ACCEPTED)
+    now = timezone.now()
+    at = at or now
+    if at > now + timedelta(minutes=5):
+        raise ValidationError({"at": _("First contact cannot be in the future.")})
+    if at < referral.filed_at:
+        raise ValidationError({"at": _("First contact cannot be before the referral was filed.")})
+    before = referral.status
+    referral.status = Status.IN_PROGRESS
+    referral.first_contact_at = at
+    _save(referral, "status", "first_contact_at", now=now)
+    _record(referral, Kind.FIRST_CONTACT, actor, from_status=before, note=note, shared=False, at=now)
+    _notify(_referrers(referral), referral, _("first contact made"))
+    return referral
+
+
+@transaction.atomic
+def close_referral(actor, referral, outcome, summary, referred_to=""):
+    _lock(referral)
+    _require_team_side(actor, referral)
+    _require_status(referral, Status.ACCEPTED, Status.IN_PROGRESS)
+    if outcome not in Outcome.values:
+        raise ValidationError({"outcome": _("Choose an outcome.")})
+    _require_text(summary, "summary", _("Write a summary the referring officer can read."))
+    if outcome == Outcome.REFERRED_ON:
+        _require_text(referred_to, "referred_to", _("Say which service the case was referred to."))
+    now = timezone.now()
+    before = referral.status
+    referral.status = Status.CLOSED
+    referral.outcome = outcome
+    referral.outcome_summary = summary.strip()
+    referral.referred_to = referred_to.strip()
+    referral.closed_at = now
+    _save(referral, "status", "outcome", "outcome_summary", "referred_to", "closed_at", now=now)
+    _record(referral, Kind.CLOSED, actor, from_status=before, note=referral.get_outcome_display(), at=now)
+    _notify(_referrers(referral), referral, _("closed"))
+    return referral
+
+
+# --- the referring side ----------------------------------------------------------------------
+@transaction.atomic
+def cancel_referral(actor, referral, reason):
+    _lock(referral)
+    _require_referrer(actor, referral)
+    _require_status(referral, Status.SUBMITTED, Status.ACKNOWLEDGED)
+    _require_text(reason, "reason", _("Say why the referral is cancelled."))
+    before = referral.status
+    referral.status = Status.CANCELLED
+    _stop_clock(referral)
+    _save(referral, "status", "escalate_at")
+    _record(referral, Kind.CANCELLED, actor, from_status=before, note=reason.strip())
+    recipients = [referral.assigned_worker] if referral.assigned_worker else team_workers(referral.team)
+    _notify(recipients, referral, _("cancelled by the referring police"))
+    return referral
+
+
+# --- notes and sharing -----------------------------------------------------------------------
+@transaction.atomic
+def add_note(actor, referral, text, visibility=CaseNote.Visibility.INTERNAL):
+    _require_text(text, "text", _("Write the note."))
+    if actor.is_police:
+        # Police write to the social worker; everything they write is shared.
+        visibility = CaseNote.Visibility.SHARED
+    elif not _is_team_side(actor, referral) and not actor.is_intake_coordinator:
+        if not Referral.objects.visible_to(actor).filter(pk=referral.pk).exists():
+            raise PermissionDenied(_("You cannot write notes on this referral."))
+    if visibility not in CaseNote.Visibility.values:
+        raise ValidationError({"visibility": _("Choose who may read the note.")})
+    note = CaseNote(referral=referral, author=actor, text=text.strip(), visibility=visibility)
+    note.full_clean()
+    note.save()
+    Referral.objects.filter(pk=referral.pk).update(updated_at=note.created_at)
+    if visibility == CaseNote.Visibility.SHARED:
+        others = _referrers(referral) if not actor.is_police else [referral.assigned_worker]
+        _notify([u for u in others if u and u.pk != actor.pk], referral, _("new shared note"))
+    return note
+
+
+@transaction.atomic
+def share_with_worker(actor, referral, worker):
+    """Let one more social worker (e.g. a colleague covering a visit) see this referral."""
+    if not (actor.is_administrator or referral.assigned_worker_id == actor.pk):
+        _require_supervisor(actor, referral)
+    if not (worker.is_active and worker.is_social_worker):
+        raise ValidationError({"worker": _("Choose an active social worker.")})
+    assign_perm("referrals.view_referral", worker, referral)
+    _record(
+        referral, Kind.ASSIGNED, actor, note=_("shared with %(name)s") % {"name": worker.get_full_name()}, shared=False
+    )
+    _notify([worker], referral, _("shared with you"))
+
+
+# --- departures and re-matching ------------------------------------------------------------
+@transaction.atomic
+def flag_departed_worker(worker):
+    """A deactivated worker's open cases are flagged so a supervisor reassigns them."""
+    cases = list(
+        Referral.objects.select_for_update()
+        .filter(assigned_worker=worker, status__in=OPEN_STATUSES, needs_reassignment=False)
+        .select_related("team")
+    )
+    for referral in cases:
+        referral.needs_reassignment = True
+        _save(referral, "needs_reassignment")
+        _record(referral, Kind.NEEDS_REASSIGNMENT, None, shared=False)
+        _notify(team_supervisors(referral.team), referral, _("needs reassignment"))
+    return cases
+
+
+@transaction.atomic
+def rematch_station(actor, station, team, starts_on, note):
+    """Match ``station`` to ``team`` from ``starts_on`` and move its open referrals there.
+
+    Returns the referrals that moved, for the report shown to the administrator.
+    """
+    if not actor.is_administrator:
+        raise PermissionDenied(_("Only an administrator can change station–team matching."))
+    if station.kind != Organization.Kind.STATION:
+        raise ValidationError({"station": _("Choose a police station.")})
+    if team.kind != Organization.Kind.TEAM:
+        raise ValidationError({"team": _("Choose a social-work team.")})
+    _require_text(note, "note", _("Write a handover note for the new team."))
+    StationTeamMatch.objects.filter(station=station, ends_on__isnull=True, starts_on__lt=starts_on).update(
+        ends_on=starts_on - timedelta(days=1)
+    )
+    StationTeamMatch.objects.filter(station=station, starts_on__gte=starts_on).delete()
+    StationTeamMatch.objects.create(station=station, team=team, starts_on=starts_on, note=note)
+    moved = []
+    for referral in (
+        Referral.objects.select_for_update()
+        .filter(referring_station=station, status__in=OPEN_STATUSES, team__isnull=False)
+        .exclude(team=team)
+        .order_by("pk")
+    ):
+        _move_to_team(actor, referral, team, note)
+        moved.append(referral)
+    return moved
+
+
+# --- escalation -----------------------------------------------------------------------------
+def escalation_recipients(referral, level):
+    if level == 1:
+        return team_supervisors(referral.team) or district_coordinators(referral.district_id)
+    return district_coordinators(referral.district_id) + agency_managers(referral.team)
+
+
+def _half_window(referral):
+    window = (referral.ack_due_at or referral.filed_at) - referral.filed_at
+    return max(window / 2, MIN_ESCALATION_GAP)
+
+
+def sweep_escalations(now=None, batch=200):
+    """Fire every due escalation step exactly once; safe with several sweeps at the same time.
+
+    Rows are claimed with ``FOR UPDATE SKIP LOCKED`` in short transactions; the
+    unique (referral, cycle, level) row is the proof a step has fired.
+    """
+    now = now or timezone.now()
+    fired = 0
+    while True:
+        with transaction.atomic():
+            claimed = list(
+                Referral.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(escalate_at__lte=now, status=Status.SUBMITTED)
+                .select_related("team")
+                .order_by("escalate_at")[:batch]
+            )
+            for referral in claimed:
+                fired += _escalate(referral, now)
+        if len(claimed) < batch:
+            return fired
+
+
+def _escalate(referral, now):
+    level = referral.escalation_level + 1
+    try:
+        with transaction.atomic():
+            ReferralEscalation.objects.create(
+                referral=referral, cycle=referral.sla_cycle, level=level, due_at=referral.escalate_at, fired_at=now
+            )
+    except IntegrityError:
+        fired = 0  # another sweep recorded this step; only move the timer on
+    else:
+        fired = 1
+        _record(referral, Kind.ESCALATED, None, note=str(level), shared=False, at=now)
+        _notify(
+            escalation_recipients(referral, level),
+            referral,
+            _("not acknowledged in time: escalated"),
+            kind="escalation",
+        )
+    referral.escalation_level = level
+    referral.escalate_at = referral.ack_due_at + _half_window(referral) if level < LAST_ESCALATION_LEVEL else None
+    referral.save(update_fields=["escalation_level", "escalate_at"])
+    return fired
+
+
+@transaction.atomic
+def acknowledge_escalation(actor, escalation):
+    """A supervisor takes responsibility for an escalation; recorded once."""
+    escalation = ReferralEscalation.objects.select_for_update().select_related("referral").get(pk=escalation.pk)
+    referral = escalation.referral
+    if not (actor.is_administrator or actor.is_intake_coordinator):
+        _require_supervisor(actor, referral)
+    if escalation.acknowledged_at is None:
+        escalation.acknowledged_by = actor
+        escalation.acknowledged_at = timezone.now()
+        escalation.save(update_fields=["acknowledged_by", "acknowledged_at"])
+        _record(referral, Kind.ESCALATION_ACKNOWLEDGED, actor, note=str(escalation.level), shared=False)
+    return escalation
+
+
+def oldest_unfired_escalation(now):
+    return (
+        Referral.objects.filter(escalate_at__lte=now, status=Status.SUBMITTED)
+        .order_by("escalate_at")
+        .values_list("escalate_at", flat=True)
+        .first()
+    )

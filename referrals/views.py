@@ -1,0 +1,544 @@
+"""Pages for filing, triaging and working referrals. Thin: forms validate, services act."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.exports import table_response
+from accounts.models import AccessLog, Organization, User
+from accounts.services import log_access
+from accounts.visibility import get_visible_or_404, require_role
+from referrals import forms, prefill, selectors, services
+from referrals.models import (
+    OUTCOME_NEXT_STEP,
+    CaseNote,
+    Person,
+    Referral,
+    ReferralEscalation,
+    ReferralEvent,
+    StationTeamMatch,
+    Status,
+)
+
+R = User.Role
+PAGE_SIZE = 25
+
+
+def _page(request, qs):
+    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _query_without_page(request):
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+# --- filing -----------------------------------------------------------------------------
+@login_required
+def file_referral(request):
+    require_role(request.user, R.OFFICER)
+    origin = request.GET.get("origin", "") or request.POST.get("origin", "")
+    origin_reference = request.GET.get("origin_reference", "") or request.POST.get("origin_reference", "")
+    filled = prefill.prefill_for(request.user, origin, origin_reference) if origin else None
+    if request.method == "POST":
+        formset = forms.PersonFormSet(request.POST, prefix="persons")
+        people = formset.people() if formset.is_valid() else forms.raw_people(formset)
+        form = forms.ReferralForm(request.POST, user=request.user, people=people)
+        if "check" not in request.POST and form.is_valid() and formset.is_valid():
+            referral = _submit(request, form, formset, people)
+            if referral is not None:
+                messages.success(request, _("Referral %(ref)s filed.") % {"ref": referral.reference})
+                return redirect(referral)
+    else:
+        form, formset = _blank_forms(request.user, filled)
+        people = forms.raw_people(formset) if filled else []
+    suggestions = _suggestions(request, people, request.POST.get("incident_place", ""))
+    return render(
+        request,
+        "referrals/file.html",
+        {
+            "form": form,
+            "formset": formset,
+            "suggestions": suggestions,
+            "prefill": filled,
+        },
+    )
+
+
+def _blank_forms(user, filled):
+    initial = {}
+    persons = []
+    if filled is not None:
+        initial = {
+            "category": filled.category,
+            "incident_place": filled.incident_place,
+            "narrative": filled.narrative,
+            "origin": "patrol_visit",
+            "origin_reference": filled.origin_reference,
+            "household": filled.household.pk if filled.household else None,
+        }
+        if filled.incident_at:
+            initial["incident_at"] = filled.incident_at
+        persons = [
+            {
+                "role": role,
+                "name": p.name,
+                "sex": p.sex,
+                "date_of_birth": p.date_of_birth,
+                "estimated_age": p.estimated_age,
+                "phone": p.phone,
+                "address": p.address,
+                "existing": p.pk,
+            }
+            for p, role in filled.persons
+        ]
+    form = forms.ReferralForm(user=user, initial={k: v for k, v in initial.items() if v not in (None, "")})
+    formset = forms.PersonFormSet(prefix="persons", initial=persons or None)
+    if persons:
+        formset.data = {}
+    return form, formset
+
+
+def _submit(request, form, formset, people):
+    allowed_existing = _allowed_existing_persons(request.user, people, form.cleaned_data.get("household"))
+    persons = [f.as_person(request.user, allowed_existing) for f in formset.forms if f.has_changed()]
+    try:
+        return services.submit_referral(request.user, persons=persons, **form.referral_fields())
+    except ValidationError as exc:
+        _errors_to_form(form, exc)
+    except PermissionDenied as exc:
+        form.add_error(None, str(exc))
+    return None
+
+
+def _allowed_existing_persons(user, people, household):
+    """Existing persons a filer may attach: ones they can see, or of the household they linked."""
+    ids = {p.get("existing") for p in people if p.get("existing")}
+    if not ids:
+        return set()
+    q = Q(pk__in=Person.objects.visible_to(user).values("pk"))
+    if household is not None:
+        q |= Q(household=household)
+    return set(Person.objects.filter(q, pk__in=ids).values_list("pk", flat=True))
+
+
+def _errors_to_form(form, exc):
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _suggestions(request, people, address):
+    if not any(any(v for v in p.values() if v) for p in people) and not address:
+        return None
+    found = selectors.duplicate_suggestions(request.user, people, address)
+    return found if any(found.values()) else None
+
+
+@login_required
+@require_POST
+def file_suggestions(request):
+    """htmx: suggestions while the officer types the persons' details."""
+    require_role(request.user, R.OFFICER)
+    formset = forms.PersonFormSet(request.POST, prefix="persons")
+    suggestions = _suggestions(request, forms.raw_people(formset), request.POST.get("incident_place", ""))
+    return render(request, "referrals/_suggestions.html", {"suggestions": suggestions})
+
+
+# --- lists -------------------------------------------------------------------------------
+@login_required
+def my_referrals(request):
+    require_role(request.user, R.OFFICER)
+    qs = selectors.my_referrals(request.user)
+    filters = forms.QueueFilterForm(request.GET or None)
+    qs = filters.apply(qs) if request.GET else qs
+    if request.GET.get("format") in ("csv", "xlsx"):
+        return _export(request, qs, "my-referrals")
+    return render(
+        request,
+        "referrals/mine.html",
+        {
+            "page": _page(request, qs),
+            "filters": filters,
+            "query": _query_without_page(request),
+        },
+    )
+
+
+def _queue_teams(user):
+    org = user.organization
+    if user.is_administrator:
+        return Organization.objects.filter(kind=Organization.Kind.TEAM)
+    if org is None:
+        return Organization.objects.none()
+    if user.is_social_worker:
+        return Organization.objects.filter(pk=org.pk, kind=Organization.Kind.TEAM)
+    return Organization.objects.subtree_of(org).filter(kind=Organization.Kind.TEAM)
+
+
+@login_required
+def queue(request):
+    require_role(request.user, R.SOCIAL_WORKER, R.SUPERVISOR)
+    if request.user.is_police:
+        raise Http404
+    teams = list(_queue_teams(request.user).order_by("name"))
+    team = _chosen_team(request, teams)
+    qs = selectors.team_queue(request.user, [team.pk] if team else [t.pk for t in teams])
+    filters = forms.QueueFilterForm(request.GET or None)
+    qs = filters.apply(qs)
+    if request.GET.get("format") in ("csv", "xlsx"):
+        return _export(request, qs, "triage-queue")
+    page = _page(request, qs)
+    context = {
+        "page": page,
+        "filters": filters,
+        "teams": teams,
+        "team": team,
+        "query": _query_without_page(request),
+        "now": timezone.now(),
+        "bulk_form": forms.BulkAssignForm(user=request.user, team=team) if team else None,
+    }
+    return render(request, "referrals/queue.html", context)
+
+
+def _chosen_team(request, teams):
+    if len(teams) == 1:
+        return teams[0]
+    wanted = request.GET.get("team")
+    return next((t for t in teams if str(t.pk) == wanted), None)
+
+
+@login_required
+@require_POST
+def bulk_assign(request):
+    require_role(request.user, R.SOCIAL_WORKER, R.SUPERVISOR)
+    teams = list(_queue_teams(request.user))
+    team = next((t for t in teams if str(t.pk) == request.POST.get("team")), None)
+    if team is None:
+        raise Http404
+    form = forms.BulkAssignForm(request.POST, user=request.user, team=team)
+    if form.is_valid():
+        done, refused = services.bulk_accept(request.user, form.cleaned_data["referrals"], form.cleaned_data["worker"])
+        messages.success(request, _("%(n)d referrals assigned.") % {"n": len(done)})
+        for referral, exc in refused:
+            messages.error(request, f"{referral.reference}: {' '.join(_messages_of(exc))}")
+    else:
+        messages.error(request, _("Choose the referrals and a worker."))
+    return redirect(f"{reverse('referrals:queue')}?{urlencode({'team': team.pk})}")
+
+
+@login_required
+def intake(request):
+    require_role(request.user, R.INTAKE_COORDINATOR)
+    qs = selectors.intake_queue(request.user)
+    return render(request, "referrals/intake.html", {"page": _page(request, qs), "now": timezone.now()})
+
+
+@login_required
+def caseload(request):
+    require_role(request.user, R.SOCIAL_WORKER)
+    team = request.user.organization
+    counts = list(selectors.caseload_counts(team)) if team else []
+    return render(
+        request,
+        "referrals/caseload.html",
+        {
+            "cases": selectors.caseload(request.user),
+            "counts": counts,
+            "team": team,
+            "maximum": team.caseload_max if team else 0,
+        },
+    )
+
+
+@login_required
+def escalations(request):
+    require_role(request.user, R.SUPERVISOR, R.INTAKE_COORDINATOR)
+    if request.user.is_police:
+        raise Http404
+    visible = Referral.objects.visible_to(request.user).values("pk")
+    items = (
+        ReferralEscalation.objects.filter(referral__in=visible)
+        .select_related("referral", "referral__team", "acknowledged_by")
+        .order_by("acknowledged_at", "-fired_at")[:200]
+    )
+    return render(
+        request,
+        "referrals/escalations.html",
+        {
+            "escalations": items,
+            "reassign": selectors.needs_reassignment(request.user)[:200],
+            "overdue": selectors.visible_referrals(request.user)
+            .filter(status=Status.SUBMITTED, ack_due_at__lt=timezone.now())
+            .order_by("ack_due_at")[:200],
+        },
+    )
+
+
+@login_required
+@require_POST
+def acknowledge_escalation(request, pk):
+    visible = Referral.objects.visible_to(request.user).values("pk")
+    escalation = _visible_escalation(request.user, pk, visible)
+    try:
+        services.acknowledge_escalation(request.user, escalation)
+        messages.success(request, _("You are now responsible for this escalation."))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    return redirect("referrals:escalations")
+
+
+def _visible_escalation(user, pk, visible):
+    escalation = ReferralEscalation.objects.filter(referral__in=visible, pk=pk).first()
+    if escalation is None or user.is_police:
+        raise Http404
+    return escalation
+
+
+@login_required
+def search(request):
+    form = forms.SearchForm(request.GET or None)
+    results = None
+    if form.is_valid() and form.cleaned_data["q"]:
+        results = _page(request, selectors.search(request.user, form.cleaned_data["q"]))
+        log_access(request, action=AccessLog.Action.SEARCH, object_type="referral", detail=str(results.paginator.count))
+    return render(
+        request, "referrals/search.html", {"form": form, "page": results, "query": _query_without_page(request)}
+    )
+
+
+def _export(request, qs, name):
+    fmt = request.GET.get("format")
+    rows = qs.values_list(
+        "reference",
+        "status",
+        "level",
+        "category",
+        "referring_station__name",
+        "team__name",
+        "assigned_worker__username",
+        "filed_at",
+        "ack_due_at",
+        "updated_at",
+        "outcome",
+    )
+    statuses, categories = dict(Status.choices), dict(forms.Category.choices)
+    data = (
+        (ref, statuses.get(st, st), lvl, categories.get(cat, cat), station, team, worker, filed, due, upd, out)
+        for ref, st, lvl, cat, station, team, worker, filed, due, upd, out in rows.iterator(chunk_size=2000)
+    )
+    header = [
+        _("Reference"),
+        _("Status"),
+        _("Level"),
+        _("Category"),
+        _("Station"),
+        _("Team"),
+        _("Worker"),
+        _("Filed at"),
+        _("Acknowledge by"),
+        _("Last update"),
+        _("Outcome"),
+    ]
+    log_access(request, action=AccessLog.Action.EXPORT, object_type="referral", detail=f"{name}.{fmt}")
+    return table_response(fmt, name, header, data, title=name)
+
+
+# --- the case page -------------------------------------------------------------------------
+@login_required
+def detail(request, pk):
+    referral = get_visible_or_404(
+        Referral.objects.select_related(
+            "team", "referring_station", "assigned_worker", "referring_officer", "household", "linked_to"
+        ),
+        request.user,
+        pk=pk,
+    )
+    log_access(request, referral)
+    return render(request, "referrals/detail.html", _detail_context(request, referral))
+
+
+def _detail_context(request, referral, **forms_with_errors):
+    user = request.user
+    actions = services.allowed_actions(user, referral)
+    events = ReferralEvent.objects.visible_to(user).filter(referral=referral).select_related("actor")
+    notes = CaseNote.objects.visible_to(user).filter(referral=referral).select_related("author")
+    persons = referral.person_links.select_related("person").order_by("id")
+    related = []
+    if referral.household_id:
+        related = list(
+            selectors.visible_referrals(user).filter(household_id=referral.household_id).exclude(pk=referral.pk)[:20]
+        )
+    context = {
+        "referral": referral,
+        "actions": actions,
+        "events": events,
+        "notes": notes,
+        "persons": persons,
+        "related": related,
+        "next_step": OUTCOME_NEXT_STEP.get(referral.outcome, ""),
+        "show_internal": not user.is_police,
+        "escalation_rows": referral.escalations.all() if not user.is_police else [],
+        "now": timezone.now(),
+    }
+    blank = {
+        "accept": forms.AcceptForm(referral=referral) if "accept" in actions else None,
+        "decline": forms.DeclineForm() if "decline" in actions else None,
+        "transfer": forms.TransferForm(referral=referral) if "transfer" in actions else None,
+        "cancel": forms.CancelForm() if "cancel" in actions else None,
+        "first_contact": forms.FirstContactForm() if "first_contact" in actions else None,
+        "close": forms.CloseForm() if "close" in actions else None,
+        "reassign": forms.ReassignForm(referral=referral) if "reassign" in actions else None,
+        "note": forms.NoteForm(user=user) if "note" in actions else None,
+        "confirm_level": forms.LevelForm(initial={"level": referral.level}) if "confirm_level" in actions else None,
+        "dispatch": forms.DispatchForm(referral=referral) if "dispatch" in actions else None,
+        "redirect": forms.RedirectForm(referral=referral) if "redirect" in actions else None,
+        "share": forms.ShareForm(referral=referral) if "share" in actions else None,
+    }
+    blank.update(forms_with_errors)
+    context["forms"] = blank
+    return context
+
+
+# Each action: (form factory or None, call(user, referral, cleaned_data), success message)
+ACTIONS = {
+    "acknowledge": (None, lambda u, r, d: services.acknowledge_referral(u, r), _("Acknowledged.")),
+    "accept": (
+        lambda data, r, u: forms.AcceptForm(data, referral=r),
+        lambda u, r, d: services.accept_referral(u, r, d.get("worker")),
+        _("Accepted."),
+    ),
+    "decline": (
+        lambda data, r, u: forms.DeclineForm(data),
+        lambda u, r, d: services.decline_referral(u, r, d["reason"], d["note"]),
+        _("Declined."),
+    ),
+    "transfer": (
+        lambda data, r, u: forms.TransferForm(data, referral=r),
+        lambda u, r, d: services.transfer_referral(u, r, d["team"], d["note"]),
+        _("Transferred."),
+    ),
+    "cancel": (
+        lambda data, r, u: forms.CancelForm(data),
+        lambda u, r, d: services.cancel_referral(u, r, d["reason"]),
+        _("Cancelled."),
+    ),
+    "first_contact": (
+        lambda data, r, u: forms.FirstContactForm(data),
+        lambda u, r, d: services.record_first_contact(u, r, d["at"], d["note"]),
+        _("First contact recorded."),
+    ),
+    "close": (
+        lambda data, r, u: forms.CloseForm(data),
+        lambda u, r, d: services.close_referral(u, r, d["outcome"], d["summary"], d["referred_to"]),
+        _("Closed."),
+    ),
+    "reassign": (
+        lambda data, r, u: forms.ReassignForm(data, referral=r),
+        lambda u, r, d: services.reassign_referral(u, r, d["worker"], d["note"]),
+        _("Reassigned."),
+    ),
+    "note": (
+        lambda data, r, u: forms.NoteForm(data, user=u),
+        lambda u, r, d: services.add_note(u, r, d["text"], d.get("visibility", CaseNote.Visibility.SHARED)),
+        _("Note added."),
+    ),
+    "confirm_level": (
+        lambda data, r, u: forms.LevelForm(data),
+        lambda u, r, d: services.confirm_level(u, r, d["level"]),
+        _("Triage level confirmed."),
+    ),
+    "dispatch": (
+        lambda data, r, u: forms.DispatchForm(data, referral=r),
+        lambda u, r, d: services.dispatch_referral(u, r, d["team"], d["note"]),
+        _("Dispatched."),
+    ),
+    "redirect": (
+        lambda data, r, u: forms.RedirectForm(data, referral=r),
+        lambda u, r, d: services.redirect_referral(u, r, d["team"], d["note"]),
+        _("Redirected."),
+    ),
+    "share": (
+        lambda data, r, u: forms.ShareForm(data, referral=r),
+        lambda u, r, d: services.share_with_worker(u, r, d["worker"]),
+        _("Shared."),
+    ),
+}
+
+
+@login_required
+@require_POST
+def act(request, pk, action):
+    if action not in ACTIONS:
+        raise Http404
+    referral = get_visible_or_404(Referral.objects.select_related("team", "referring_station"), request.user, pk=pk)
+    make_form, call, done = ACTIONS[action]
+    form = make_form(request.POST, referral, request.user) if make_form else None
+    if form is not None and not form.is_valid():
+        return _action_failed(request, referral, action, form)
+    try:
+        call(request.user, referral, form.cleaned_data if form else {})
+    except ValidationError as exc:
+        if form is None:
+            messages.error(request, " ".join(_messages_of(exc)))
+            return _after_action(request, referral)
+        _errors_to_form(form, exc)
+        return _action_failed(request, referral, action, form)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+        return _after_action(request, referral)
+    messages.success(request, f"{referral.reference}: {done}")
+    return _after_action(request, referral)
+
+
+def _messages_of(exc):
+    return exc.messages if hasattr(exc, "messages") else [str(exc)]
+
+
+def _action_failed(request, referral, action, form):
+    if request.htmx:
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+        return _after_action(request, referral)
+    return render(request, "referrals/detail.html", _detail_context(request, referral, **{action: form}), status=400)
+
+
+def _after_action(request, referral):
+    """htmx from a queue row: re-render just that row; otherwise back where the user came from."""
+    if request.htmx and request.POST.get("row"):
+        fresh = selectors.visible_referrals(request.user).filter(pk=referral.pk).first()
+        return render(request, "referrals/_queue_row.html", {"r": fresh, "now": timezone.now(), "in_place": True})
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    if Referral.objects.visible_to(request.user).filter(pk=referral.pk).exists():
+        return redirect(referral)
+    return redirect("home")
+
+
+# --- administration of matching ----------------------------------------------------------------
+@login_required
+def matching(request):
+    require_role(request.user, R.ADMINISTRATOR)
+    form = forms.RematchForm(request.POST or None)
+    moved = None
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            moved = services.rematch_station(request.user, d["station"], d["team"], d["starts_on"], d["note"])
+            messages.success(request, _("Matching saved; %(n)d open referrals moved.") % {"n": len(moved)})
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+    matches = StationTeamMatch.objects.select_related("station", "team").order_by("station__name", "-starts_on")
+    return render(request, "referrals/matching.html", {"form": form, "matches": matches, "moved": moved})
