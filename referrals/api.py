@@ -171,6 +171,7 @@ class SuggestionViewSet(viewsets.GenericViewSet):
 
     serializer_class = serializers.SuggestionsSerializer
     pagination_class = None
+    queryset = Referral.objects.none()
 
     @extend_schema(parameters=[serializers.SuggestionQuerySerializer], responses=serializers.SuggestionsSerializer)
     def list(self, request):

@@ -87,6 +87,8 @@ def search(user, text):
     if name_key and not digits:
         person_match |= Q(name_key=name_key)
     address_key = normalise_address(text)
+    if len(address_key) >= 3:
+        person_match |= Q(address_key__contains=address_key)
     people = Person.objects.filter(person_match).values("pk")
     households = (
         Household.objects.filter(address_key__contains=address_key).values("pk") if len(address_key) >= 3 else []

@@ -24,6 +24,7 @@ from referrals.models import (
     OPEN_STATUSES,
     CaseNote,
     DeclineReason,
+    Household,
     IdempotencyKey,
     Outcome,
     Person,
@@ -309,7 +310,9 @@ def submit_referral(actor, *, persons=(), station=None, idempotency_key="", **fi
     _start_clock(referral, now)
     calendar_org = referral.team or station
     referral.after_hours = not calendar.is_business_time(calendar_org, now)
-    referral.full_clean(exclude=["reference"])
+    referral.full_clean(exclude=["reference", "household", "referring_officer"])
+    if referral.household is None:
+        referral.household = _new_household(persons, referral.incident_place, district)
     referral.save()
     _attach_persons(referral, persons)
     _record(referral, Kind.SUBMITTED, actor)
@@ -325,6 +328,15 @@ def submit_referral(actor, *, persons=(), station=None, idempotency_key="", **fi
             return IdempotencyKey.objects.get(user=actor, key=idempotency_key).referral
     _announce_new(referral, actor, now)
     return referral
+
+
+def _new_household(persons, incident_place, district):
+    """Every referral belongs to a household, so the next call about the same family finds it."""
+    addresses = [p.get("address") for p, _ in persons if isinstance(p, dict) and p.get("address")]
+    existing = [p.household for p, _ in persons if isinstance(p, Person) and p.household_id]
+    if existing:
+        return existing[0]
+    return Household.objects.create(address=(addresses or [incident_place or ""])[0], district=district)
 
 
 def _attach_persons(referral, persons):
@@ -658,7 +670,7 @@ def share_with_worker(actor, referral, worker):
 def flag_departed_worker(worker):
     """A deactivated worker's open cases are flagged so a supervisor reassigns them."""
     cases = list(
-        Referral.objects.select_for_update()
+        Referral.objects.select_for_update(of=("self",))
         .filter(assigned_worker=worker, status__in=OPEN_STATUSES, needs_reassignment=False)
         .select_related("team")
     )

@@ -100,3 +100,10 @@ def test_compose_file_matches_the_code():
         )
     assert "healthz" in str(services["web"]["healthcheck"])
     assert (BASE / "Dockerfile").exists()
+
+
+def test_api_schema_is_valid_and_has_no_warnings(tmp_path):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))
+    assert (tmp_path / "schema.yml").stat().st_size > 1000

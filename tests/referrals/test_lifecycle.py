@@ -1,0 +1,211 @@
+import re
+from datetime import date, timedelta
+
+import pytest
+from django.core import mail
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from accounts.models import District, Notification
+from referrals import services
+from referrals.models import CaseNote, Referral, ReferralEvent, Status
+from tests import factories as f
+from tests.referrals.conftest import SUBJECT, referral_data
+
+pytestmark = pytest.mark.django_db
+
+
+def file(world, **overrides):
+    return services.submit_referral(world.officer, persons=[SUBJECT], **referral_data(**overrides))
+
+
+def test_direct_district_routes_to_the_matched_team_with_a_readable_reference(world):
+    r = file(world)
+    assert re.fullmatch(rf"R-{timezone.localdate().year}-\d{{6}}", r.reference)
+    assert r.team == world.team
+    assert r.status == Status.SUBMITTED
+    assert r.person_links.get().person.phone_key == "0933111222"
+    assert Notification.objects.filter(recipient=world.worker, title__startswith=r.reference).exists()
+
+
+def test_references_are_consecutive_and_unique(world):
+    refs = [file(world).reference for _ in range(3)]
+    numbers = [int(ref.rsplit("-", 1)[1]) for ref in refs]
+    assert numbers == [numbers[0], numbers[0] + 1, numbers[0] + 2]
+
+
+def test_centralised_district_lands_in_the_intake_queue(world):
+    District.objects.filter(pk=world.district.pk).update(routing_mode=District.RoutingMode.CENTRALISED)
+    world.station.district.refresh_from_db()
+    coordinator = f.CoordinatorFactory(organization__district=world.district)
+    r = file(world)
+    assert r.team is None
+    assert Notification.objects.filter(recipient=coordinator).exists()
+    services.dispatch_referral(coordinator, r, world.team, "Family team has capacity")
+    assert r.team == world.team
+    assert r.events.filter(kind=ReferralEvent.Kind.DISPATCHED).exists()
+
+
+def test_full_closed_loop_notifies_the_officer_at_every_step(world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        r = file(world)
+        services.acknowledge_referral(world.worker, r)
+        services.accept_referral(world.worker, r)
+        services.add_note(world.worker, r, "Mother disclosed prior incidents.")  # internal
+        services.record_first_contact(world.worker, r)
+        services.close_referral(world.worker, r, "got_help", "Family agreed a service plan.")
+    r.refresh_from_db()
+    assert r.status == Status.CLOSED
+    titles = list(Notification.objects.filter(recipient=world.officer).values_list("title", flat=True))
+    assert len(titles) == 4  # acknowledged, accepted, first contact, closed
+    assert all(t.startswith(r.reference) for t in titles)
+    # Minimum detail: no names or narrative in any e-mail.
+    assert len(mail.outbox) >= 6
+    for message in mail.outbox:
+        assert "Wang" not in message.subject + message.body
+        assert "Mother" not in message.subject + message.body
+    kinds = list(r.events.values_list("kind", flat=True))
+    assert kinds[:3] == ["submitted", "acknowledged", "accepted"]
+    assert "closed" in kinds
+
+
+def test_illegal_transitions_are_refused_with_a_message(world):
+    r = file(world)
+    with pytest.raises(ValidationError, match="not possible"):
+        services.close_referral(world.worker, r, "got_help", "x")
+    with pytest.raises(ValidationError):
+        services.record_first_contact(world.worker, r)
+    services.accept_referral(world.worker, r)
+    with pytest.raises(ValidationError):
+        services.cancel_referral(world.officer, r, "changed my mind")
+
+
+def test_roles_are_enforced(world):
+    r = file(world)
+    with pytest.raises(PermissionDenied):
+        services.acknowledge_referral(world.officer, r)
+    other_team_worker = f.SocialWorkerFactory()
+    with pytest.raises(PermissionDenied):
+        services.accept_referral(other_team_worker, r)
+    with pytest.raises(PermissionDenied):
+        services.cancel_referral(world.worker, r, "not mine to cancel")
+
+
+def test_decline_needs_a_reason_and_notifies_referrer_and_supervisor(world):
+    r = file(world)
+    with pytest.raises(ValidationError):
+        services.decline_referral(world.worker, r, "")
+    with pytest.raises(ValidationError):
+        services.decline_referral(world.worker, r, "other", "")
+    services.decline_referral(world.worker, r, "outside_area", "Family lives in another city")
+    assert r.status == Status.DECLINED
+    assert Notification.objects.filter(recipient=world.officer, title=f"{r.reference}: declined").exists()
+    assert Notification.objects.filter(recipient=world.supervisor, title=f"{r.reference}: declined").exists()
+
+
+def test_declined_referral_can_be_redirected_to_another_team(world):
+    r = file(world)
+    services.decline_referral(world.worker, r, "no_capacity")
+    other = f.TeamFactory(district=world.district, parent=world.agency)
+    services.redirect_referral(world.supervisor, r, other, "Team 2 has capacity")
+    assert (r.status, r.team) == (Status.SUBMITTED, other)
+
+
+def test_cancel_requires_a_reason_and_only_before_acceptance(world):
+    r = file(world)
+    with pytest.raises(ValidationError):
+        services.cancel_referral(world.officer, r, "  ")
+    services.cancel_referral(world.officer, r, "Filed twice by mistake")
+    assert r.status == Status.CANCELLED
+    assert r.escalate_at is None
+
+
+def test_transfer_restarts_the_clock_and_keeps_history(world):
+    r = file(world)
+    services.accept_referral(world.worker, r)
+    other = f.TeamFactory(district=world.district, parent=world.agency)
+    with pytest.raises(ValidationError):
+        services.transfer_referral(world.worker, r, other, "")
+    before_due = r.ack_due_at
+    services.transfer_referral(world.worker, r, other, "Youth team is better placed")
+    r.refresh_from_db()
+    assert (r.status, r.team, r.assigned_worker, r.sla_cycle) == (Status.SUBMITTED, other, None, 2)
+    assert r.ack_due_at > before_due
+    assert r.events.filter(kind="transferred", note__contains="Youth team").exists()
+
+
+def test_bulk_assign_reports_what_could_not_be_assigned(world):
+    a, b = file(world), file(world)
+    services.cancel_referral(world.officer, b, "duplicate")
+    done, refused = services.bulk_accept(world.supervisor, [a, b], world.worker2)
+    assert [r.pk for r in done] == [a.pk]
+    assert refused[0][0].pk == b.pk
+    a.refresh_from_db()
+    assert a.assigned_worker == world.worker2
+
+
+def test_deactivated_worker_cases_are_flagged_for_reassignment(world):
+    r = file(world)
+    services.accept_referral(world.worker, r)
+    world.worker.is_active = False
+    world.worker.save()
+    r.refresh_from_db()
+    assert r.needs_reassignment
+    assert Notification.objects.filter(recipient=world.supervisor, title__contains="reassign").exists()
+    services.reassign_referral(world.supervisor, r, world.worker2)
+    r.refresh_from_db()
+    assert (r.assigned_worker, r.needs_reassignment) == (world.worker2, False)
+
+
+def test_rematching_a_station_moves_open_referrals_and_reports_them(world):
+    open_one, closed_one = file(world), file(world)
+    services.accept_referral(world.worker, closed_one)
+    services.record_first_contact(world.worker, closed_one)
+    services.close_referral(world.worker, closed_one, "mediated", "Resolved.")
+    new_team = f.TeamFactory(district=world.district, parent=world.agency)
+    admin = f.AdministratorFactory()
+    moved = services.rematch_station(admin, world.station, new_team, timezone.localdate(), "Boundary change")
+    assert [r.pk for r in moved] == [open_one.pk]
+    assert services.matched_team(world.station) == new_team
+    assert file(world).team == new_team
+
+
+def test_police_notes_are_always_shared_and_internal_notes_stay_internal(world):
+    r = file(world)
+    services.accept_referral(world.worker, r)
+    services.add_note(world.officer, r, "New phone number: 0977000111", visibility="internal")
+    services.add_note(world.worker, r, "Internal assessment")
+    assert CaseNote.objects.get(author=world.officer).visibility == "shared"
+    assert list(CaseNote.objects.visible_to(world.officer).values_list("text", flat=True)) == [
+        "New phone number: 0977000111"
+    ]
+
+
+def test_first_contact_cannot_be_in_the_future(world):
+    r = file(world)
+    services.accept_referral(world.worker, r)
+    with pytest.raises(ValidationError):
+        services.record_first_contact(world.worker, r, at=timezone.now() + timedelta(hours=2))
+
+
+def test_close_referred_on_needs_the_service_named(world):
+    r = file(world)
+    services.accept_referral(world.worker, r)
+    with pytest.raises(ValidationError):
+        services.close_referral(world.worker, r, "referred_on", "Sent on", "")
+    services.close_referral(world.worker, r, "could_not_contact", "Three calls, no answer.")
+    r.refresh_from_db()
+    assert "new contact details" in str(r.outcome_next_step)
+
+
+def test_share_with_a_colleague_grants_visibility(world):
+    r = file(world)
+    services.accept_referral(world.worker, r)
+    colleague = f.SocialWorkerFactory(organization=f.TeamFactory(district=world.district, parent=world.agency))
+    assert not Referral.objects.visible_to(colleague).filter(pk=r.pk).exists()
+    services.share_with_worker(world.worker, r, colleague)
+    assert Referral.objects.visible_to(colleague).filter(pk=r.pk).exists()
+
+
+def test_matching_uses_the_dated_row(world):
+    assert services.matched_team(world.station, date(1990, 1, 1)) is None
