@@ -16,3 +16,5 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Sign-ins in tests are many; keep django-axes' per-login info lines out of failure reports.
+LOGGING["loggers"]["axes"] = {"level": "WARNING", "handlers": [], "propagate": True}

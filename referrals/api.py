@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from accounts.models import Organization
 from accounts.services import log_access
@@ -166,15 +167,11 @@ class ReferralViewSet(
         return Response(serializers.NoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
 
-class SuggestionViewSet(viewsets.GenericViewSet):
+class SuggestionView(APIView):
     """Existing persons, households and recent open referrals matching what is being filed."""
 
-    serializer_class = serializers.SuggestionsSerializer
-    pagination_class = None
-    queryset = Referral.objects.none()
-
     @extend_schema(parameters=[serializers.SuggestionQuerySerializer], responses=serializers.SuggestionsSerializer)
-    def list(self, request):
+    def get(self, request):
         query = serializers.SuggestionQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         person = dict(query.validated_data)

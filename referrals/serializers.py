@@ -86,7 +86,7 @@ class ReferralCreateSerializer(serializers.Serializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
-    actor = serializers.StringRelatedField()
+    actor = serializers.StringRelatedField(allow_null=True)
 
     class Meta:
         model = ReferralEvent
@@ -103,9 +103,10 @@ class NoteSerializer(serializers.ModelSerializer):
 
 
 class ReferralListSerializer(serializers.ModelSerializer):
-    team = serializers.StringRelatedField()
+    team = serializers.StringRelatedField(allow_null=True)
     referring_station = serializers.StringRelatedField()
-    assigned_worker = serializers.StringRelatedField()
+    assigned_worker = serializers.StringRelatedField(allow_null=True)
+    outcome = serializers.ChoiceField(choices=Outcome.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Referral
@@ -131,8 +132,8 @@ class PersonOutSerializer(serializers.Serializer):
     role = serializers.CharField()
     name = serializers.CharField(source="person.name")
     sex = serializers.CharField(source="person.sex")
-    date_of_birth = serializers.DateField(source="person.date_of_birth")
-    estimated_age = serializers.IntegerField(source="person.estimated_age")
+    date_of_birth = serializers.DateField(source="person.date_of_birth", allow_null=True)
+    estimated_age = serializers.IntegerField(source="person.estimated_age", allow_null=True)
     phone = serializers.CharField(source="person.phone")
     address = serializers.CharField(source="person.address")
 
@@ -143,6 +144,9 @@ class ReferralDetailSerializer(ReferralListSerializer):
     persons = PersonOutSerializer(source="person_links", many=True, read_only=True)
     outcome_next_step = serializers.SerializerMethodField()
     allowed_actions = serializers.SerializerMethodField()
+    decline_reason = serializers.ChoiceField(choices=DeclineReason.choices, allow_blank=True, read_only=True)
+    linked_to = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    household = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta(ReferralListSerializer.Meta):
         fields = [
@@ -243,8 +247,8 @@ class NoteInSerializer(serializers.Serializer):
 class PersonMatchSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField(source="display_name")
-    date_of_birth = serializers.DateField()
-    household = serializers.IntegerField(source="household_id")
+    date_of_birth = serializers.DateField(allow_null=True)
+    household = serializers.IntegerField(source="household_id", allow_null=True)
 
 
 class HouseholdMatchSerializer(serializers.Serializer):

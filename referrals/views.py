@@ -224,6 +224,11 @@ def _chosen_team(request, teams):
 @require_POST
 def bulk_assign(request):
     require_role(request.user, R.SOCIAL_WORKER, R.SUPERVISOR)
+    if request.user.is_police:
+        raise Http404
+    if not request.POST.get("team"):
+        messages.error(request, _("Choose the referrals and a worker."))
+        return redirect("referrals:queue")
     teams = list(_queue_teams(request.user))
     team = next((t for t in teams if str(t.pk) == request.POST.get("team")), None)
     if team is None:
@@ -290,6 +295,7 @@ def escalations(request):
 @login_required
 @require_POST
 def acknowledge_escalation(request, pk):
+    require_role(request.user, R.SUPERVISOR, R.INTAKE_COORDINATOR)
     visible = Referral.objects.visible_to(request.user).values("pk")
     escalation = _visible_escalation(request.user, pk, visible)
     try:
