@@ -578,7 +578,7 @@ def record_first_contact(actor, referral, at=None, note=""):
     at = at or now
     if at > now + timedelta(minutes=5):
         raise ValidationError({"at": _("First contact cannot be in the future.")})
-    if at < referral.filed_at:
+    if at < referral.filed_at.replace(second=0, microsecond=0):  # forms give whole minutes
         raise ValidationError({"at": _("First contact cannot be before the referral was filed.")})
     before = referral.status
     referral.status = Status.IN_PROGRESS
