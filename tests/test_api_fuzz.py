@@ -27,6 +27,19 @@ ROLES = ("officer", "social_worker", "supervisor", "coordinator", "administrator
 CHECKS = [not_a_server_error, response_schema_conformance]
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Calls go straight to the WSGI app; like Django's test client, keep the test's transaction open."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def tokens(db):
     station = f.StationFactory()
