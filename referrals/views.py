@@ -213,6 +213,17 @@ def queue(request):
     return render(request, "referrals/queue.html", context)
 
 
+def _attach_risk_flags(referrals):
+    """Risk badges for a page of rows: one query whatever the number of rows."""
+    from safety.services import active_flags_for
+
+    rows = list(referrals)
+    flags = active_flags_for(households={r.household_id for r in rows if r.household_id})
+    for r in rows:
+        r.risk_flags = [f for f in flags if f.household_id == r.household_id]
+    return rows
+
+
 def _chosen_team(request, teams):
     if len(teams) == 1:
         return teams[0]
@@ -387,8 +398,17 @@ def _detail_context(request, referral, **forms_with_errors):
         related = list(
             selectors.visible_referrals(user).filter(household_id=referral.household_id).exclude(pk=referral.pk)[:20]
         )
+    flags = []
+    if not user.is_police:
+        from safety.services import active_flags_for
+
+        flags = active_flags_for(
+            households=[referral.household_id] if referral.household_id else [],
+            persons=[link.person_id for link in persons],
+        )
     context = {
         "referral": referral,
+        "flags": flags,
         "actions": actions,
         "events": events,
         "notes": notes,
@@ -524,6 +544,8 @@ def _after_action(request, referral):
     """htmx from a queue row: re-render just that row; otherwise back where the user came from."""
     if request.htmx and request.POST.get("row"):
         fresh = selectors.visible_referrals(request.user).filter(pk=referral.pk).first()
+        if fresh is not None:
+            _attach_risk_flags([fresh])
         return render(request, "referrals/_queue_row.html", {"r": fresh, "now": timezone.now(), "in_place": True})
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):

@@ -7,9 +7,11 @@ administrators; pages meant for other roles answer 404 too.
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -17,12 +19,15 @@ from django.utils import timezone
 from accounts.models import District, Notification
 from referrals import services
 from referrals.models import ReferralEscalation
+from safety import services as safety_services
+from safety.models import RiskFlag, SafetyAlert
 from tests import factories as f
 from tests.referrals.factories import StationTeamMatchFactory
 
 ROLES = ("anonymous", "officer", "station_head", "social_worker", "supervisor", "coordinator", "administrator")
 SIGNED_IN = frozenset(ROLES) - {"anonymous"}
 SOCIAL_WORK = frozenset({"social_worker", "supervisor", "coordinator", "administrator"})
+CASE_TEAM = frozenset({"social_worker", "supervisor"})  # the worker's team and its supervisors
 POLICE = frozenset({"officer", "station_head", "administrator"})
 CASES = ("own", "other")
 # Answers that show the user reached the record (the action itself may still be refused by a rule).
@@ -41,6 +46,7 @@ class Rule:
     list_of: str | None = None  # an API list: must never include the other organisation's record
     personal: bool = False  # the record is one person's own (an inbox entry): 404 to everyone else, admins too
     extra: dict = field(default_factory=dict)  # more URL kwargs
+    pk_kwarg: str = "pk"  # the URL's name for the record's id
 
 
 def page(*roles, **kw):
@@ -116,6 +122,48 @@ MATRIX = {
         for a in ("accept", "acknowledge", "cancel", "close", "decline", "first-contact", "notes", "transfer")
     },
     "referral-suggestions": api(),
+    # safety: never police, except escort requests addressed to their station
+    "safety:events": page(*SOCIAL_WORK),
+    "safety:event_new": page(*SOCIAL_WORK),
+    "safety:event": page(*CASE_TEAM, obj="event"),
+    "safety:event_review": action("event", roles=CASE_TEAM),
+    "safety:follow_up": action("follow_up", roles=CASE_TEAM),
+    "safety:attachment": page(*CASE_TEAM, obj="attachment"),
+    "safety:visits": page(*SOCIAL_WORK),
+    "safety:visit_plan": page(*SOCIAL_WORK, obj="referral", pk_kwarg="referral_pk"),
+    "safety:visit": page(*SOCIAL_WORK, obj="visit"),
+    **{
+        f"safety:visit_act[{a}]": action("visit", roles=SOCIAL_WORK, extra={"action": a})
+        for a in ("start", "check-in", "check-out", "alarm", "override", "escort")
+    },
+    "safety:escorts": page(),
+    "safety:escort_answer": action("escort"),
+    "safety:alerts": page(*SOCIAL_WORK),
+    **{
+        f"safety:alert_act[{a}]": action("alert", roles=SOCIAL_WORK, extra={"action": a})
+        for a in ("acknowledge", "resolve")
+    },
+    "safety:flag_referral": page(*SOCIAL_WORK, obj="referral", pk_kwarg="referral_pk"),
+    "safety:duress_code": page("social_worker"),
+    "hazard-event-list": api(list_of="event"),
+    "hazard-event-detail": api(obj="event", roles=CASE_TEAM),
+    "risk-flag-list": api(list_of="risk_flag"),
+    "risk-flag-detail": api(obj="risk_flag", roles=SOCIAL_WORK),
+    "visit-list": api(list_of="visit"),
+    "visit-detail": api(obj="visit", roles=SOCIAL_WORK),
+    **{
+        f"visit-{a}": api(obj="visit", roles=SOCIAL_WORK, method="post", ok=REACHED)
+        for a in ("start", "check-in", "check-out", "alarm")
+    },
+    "escort-request-list": api(list_of="escort"),
+    "escort-request-detail": api(obj="escort"),
+    "escort-request-answer": api(obj="escort", method="post", ok=REACHED),
+    "safety-alert-list": api(list_of="alert"),
+    "safety-alert-detail": api(obj="alert", roles=SOCIAL_WORK),
+    **{
+        f"safety-alert-{a}": api(obj="alert", roles=SOCIAL_WORK, method="post", ok=REACHED)
+        for a in ("acknowledge", "resolve")
+    },
 }
 
 
@@ -164,14 +212,40 @@ def _organisation(tag):
     }
     referral = services.submit_referral(
         users["officer"],
-        persons=[({"name": f"Person {tag}", "phone": f"09{tag}"}, "subject")],
+        persons=[({"name": f"Person {tag}", "phone": f"09{tag}", "address": f"No. {tag}, Matrix Rd."}, "subject")],
         category="family_conflict",
         level=2,
         narrative="Matrix case",
         incident_at=timezone.now(),
     )
     escalation = ReferralEscalation.objects.create(referral=referral, cycle=1, level=1, due_at=referral.ack_due_at)
-    return SimpleNamespace(users=users, referral=referral, escalation=escalation, station=station, team=team)
+    worker = users["social_worker"]
+    event = safety_services.report_hazard_event(
+        worker, types=["intimidation"], occurred_at=timezone.now(), place="Office", narrative="Threatened"
+    )
+    attachment = event.attachments.create(file=ContentFile(b"%PDF-1.4", name="a.pdf"), name="a.pdf", size=8)
+    visit = safety_services.plan_visit(
+        worker, referral, workers=[worker], planned_start=timezone.now(), expected_minutes=30
+    )
+    escort = safety_services.request_escort(
+        worker, visit, needed_from=timezone.now() + timedelta(hours=1), needed_until=timezone.now() + timedelta(hours=2)
+    )
+    alert = SafetyAlert.objects.create(kind="alarm", visit=visit, level=1)
+    flag = RiskFlag.objects.create(household=referral.household, type="violence", source="police")
+    return SimpleNamespace(
+        users=users,
+        referral=referral,
+        escalation=escalation,
+        station=station,
+        team=team,
+        event=event,
+        follow_up=event.follow_ups.first(),
+        attachment=attachment,
+        visit=visit,
+        escort=escort,
+        alert=alert,
+        risk_flag=flag,
+    )
 
 
 @pytest.fixture
@@ -184,10 +258,18 @@ def world(db):
 
 def _record(world, rule, case, user):
     side = world.own if case == "own" else world.other
-    if rule.obj == "referral":
-        return side.referral
-    if rule.obj == "escalation":
-        return side.escalation
+    if rule.obj in (
+        "referral",
+        "escalation",
+        "event",
+        "follow_up",
+        "attachment",
+        "visit",
+        "escort",
+        "alert",
+        "risk_flag",
+    ):
+        return getattr(side, rule.obj)
     if rule.obj == "notification":
         owner = user if case == "own" and user is not None else side.users["officer"]
         if owner == user and case == "other":
@@ -199,7 +281,7 @@ def _record(world, rule, case, user):
 def _url(name, rule, record):
     kwargs = dict(rule.extra)
     if record is not None:
-        kwargs["pk"] = record.pk
+        kwargs[rule.pk_kwarg] = record.pk
     return reverse(name.split("[")[0], kwargs=kwargs or None)
 
 

@@ -1,0 +1,120 @@
+"""Safety API: what a phone app needs for events, flags, visits, escorts and alerts."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from accounts.visibility import VisibleViewSetMixin
+from safety import serializers, services
+from safety.models import EscortRequest, HazardEvent, HomeVisit, RiskFlag, SafetyAlert
+
+
+class HazardEventViewSet(
+    VisibleViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = HazardEvent.objects.select_related("team")
+    serializer_class = serializers.HazardEventSerializer
+    filterset_fields = ["injury", "is_major"]
+
+    def create(self, request, *args, **kwargs):
+        if request.user.is_police:
+            raise NotFound
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        event = services.report_hazard_event(request.user, **serializer.validated_data)
+        return Response(self.get_serializer(event).data, status=status.HTTP_201_CREATED)
+
+
+class RiskFlagViewSet(
+    VisibleViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = RiskFlag.objects.all()
+    serializer_class = serializers.RiskFlagSerializer
+    filterset_fields = ["person", "household", "type"]
+
+    def create(self, request, *args, **kwargs):
+        if request.user.is_police:
+            raise NotFound
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        flag = services.add_risk_flag(request.user, **serializer.validated_data)
+        return Response(self.get_serializer(flag).data, status=status.HTTP_201_CREATED)
+
+
+class VisitViewSet(VisibleViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    queryset = HomeVisit.objects.all()
+    serializer_class = serializers.VisitSerializer
+
+    def _done(self, visit):
+        return Response(serializers.VisitSerializer(HomeVisit.objects.get(pk=visit.pk)).data)
+
+    @extend_schema(request=None, responses=serializers.VisitSerializer)
+    @action(detail=True, methods=["post"])
+    def start(self, request, pk=None):
+        return self._done(services.start_visit(request.user, self.get_object()))
+
+    @extend_schema(request=serializers.CheckInSerializer, responses=serializers.VisitSerializer)
+    @action(detail=True, methods=["post"], url_path="check-in")
+    def check_in(self, request, pk=None):
+        visit = self.get_object()  # visibility before validation: no hint that a hidden record exists
+        data = serializers.CheckInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._done(services.check_in(request.user, visit, data.validated_data["extend_minutes"]))
+
+    @extend_schema(request=serializers.CheckOutSerializer, responses=serializers.VisitSerializer)
+    @action(detail=True, methods=["post"], url_path="check-out")
+    def check_out(self, request, pk=None):
+        visit = self.get_object()
+        data = serializers.CheckOutSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._done(services.check_out(request.user, visit, data.validated_data["code"]))
+
+    @extend_schema(request=None, responses=serializers.VisitSerializer)
+    @action(detail=True, methods=["post"])
+    def alarm(self, request, pk=None):
+        visit = self.get_object()
+        services.raise_alarm(request.user, visit)
+        return self._done(visit)
+
+
+class EscortViewSet(VisibleViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    queryset = EscortRequest.objects.select_related("station")
+    serializer_class = serializers.EscortSerializer
+
+    @extend_schema(request=serializers.EscortAnswerSerializer, responses=serializers.EscortSerializer)
+    @action(detail=True, methods=["post"])
+    def answer(self, request, pk=None):
+        escort = self.get_object()
+        data = serializers.EscortAnswerSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        escort = services.answer_escort(request.user, escort, **data.validated_data)
+        return Response(serializers.EscortSerializer(escort).data)
+
+
+class AlertViewSet(VisibleViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    queryset = SafetyAlert.objects.all()
+    serializer_class = serializers.AlertSerializer
+
+    @extend_schema(request=None, responses=serializers.AlertSerializer)
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        return Response(serializers.AlertSerializer(services.acknowledge_alert(request.user, self.get_object())).data)
+
+    @extend_schema(request=serializers.ResolveSerializer, responses=serializers.AlertSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        alert = self.get_object()
+        data = serializers.ResolveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        alert = services.resolve_alert(request.user, alert, **data.validated_data)
+        return Response(serializers.AlertSerializer(alert).data)

@@ -1,0 +1,99 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from safety.models import EscortRequest, HazardEvent, HazardType, HomeVisit, RiskFlag, SafetyAlert
+
+
+class HazardEventSerializer(serializers.ModelSerializer):
+    types = serializers.ListField(
+        child=serializers.ChoiceField(choices=HazardType.choices), min_length=1, max_length=len(HazardType.choices)
+    )
+    team = serializers.StringRelatedField()
+
+    class Meta:
+        model = HazardEvent
+        fields = [
+            "id",
+            "reference",
+            "types",
+            "occurred_at",
+            "place",
+            "injury",
+            "property_loss",
+            "offender_description",
+            "police_report_made",
+            "media_report_count",
+            "media_links",
+            "narrative",
+            "referral",
+            "visit",
+            "team",
+            "is_major",
+            "major_reasons",
+            "created_at",
+        ]
+        read_only_fields = ["id", "reference", "team", "is_major", "major_reasons", "created_at", "referral", "visit"]
+
+
+class RiskFlagSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RiskFlag
+        fields = ["id", "person", "household", "address", "type", "source", "note", "review_on", "added_at"]
+        read_only_fields = ["id", "added_at"]
+
+    def validate(self, attrs):
+        if not (attrs.get("person") or attrs.get("household") or attrs.get("address")):
+            raise serializers.ValidationError({"household": _("Flag a person, a household or an address.")})
+        return attrs
+
+
+class VisitSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = HomeVisit
+        fields = [
+            "id",
+            "referral",
+            "address",
+            "planned_start",
+            "expected_minutes",
+            "escort_needed",
+            "status",
+            "started_at",
+            "expected_end_at",
+            "checked_out_at",
+        ]
+        read_only_fields = fields
+
+
+class CheckInSerializer(serializers.Serializer):
+    extend_minutes = serializers.IntegerField(min_value=0, max_value=240, default=0)
+
+
+class CheckOutSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=12, required=False, allow_blank=True, default="", write_only=True)
+
+
+class EscortSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EscortRequest
+        fields = ["id", "station", "needed_from", "needed_until", "respond_by", "status", "decline_reason"]
+        read_only_fields = fields
+
+
+class EscortAnswerSerializer(serializers.Serializer):
+    accept = serializers.BooleanField()
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    resolution = serializers.ChoiceField(choices=SafetyAlert.Resolution.choices, allow_blank=True, read_only=True)
+
+    class Meta:
+        model = SafetyAlert
+        fields = ["id", "kind", "level", "visit", "raised_at", "acknowledged_at", "resolved_at", "resolution"]
+        read_only_fields = fields
+
+
+class ResolveSerializer(serializers.Serializer):
+    resolution = serializers.ChoiceField(choices=SafetyAlert.Resolution.choices)
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
