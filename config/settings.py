@@ -277,6 +277,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ReferralStatusEnum": "referrals.models.Status",
         "DeclineReasonEnum": "referrals.models.DeclineReason",
+        "ReferralOutcomeEnum": "referrals.models.Outcome",
+        "PatrolOutcomeEnum": "patrols.models.Outcome",
     },
 }
 

@@ -263,16 +263,21 @@ def matched_team(station, on_date=None):
     return match.team if match else None
 
 
-def next_reference(year):
-    """R-YYYY-NNNNNN from a per-year counter; one atomic statement, safe under concurrent filing."""
+# Other record types share the counter table, each in its own row per year (year * 10 + slot).
+REFERENCE_SLOTS = {"R": 0, "H": 1, "PV": 2, "MP": 3}
+
+
+def next_reference(year, prefix="R"):
+    """PREFIX-YYYY-NNNNNN from a per-year counter; one atomic statement, safe under concurrent filing."""
+    slot = REFERENCE_SLOTS[prefix]
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO referrals_referencecounter (year, last) VALUES (%s, 1) "
             "ON CONFLICT (year) DO UPDATE SET last = referrals_referencecounter.last + 1 RETURNING last",
-            [year],
+            [year * 10 + slot if slot else year],
         )
         number = cursor.fetchone()[0]
-    return f"R-{year}-{number:06d}"
+    return f"{prefix}-{year}-{number:06d}"
 
 
 # --- filing ------------------------------------------------------------------------

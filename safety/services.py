@@ -5,7 +5,7 @@ from datetime import datetime, time, timedelta
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,7 +14,7 @@ from django.utils.translation import override
 from accounts import calendar
 from accounts.models import Organization
 from accounts.services import notify
-from referrals.services import team_supervisors
+from referrals.services import next_reference, team_supervisors
 from safety.models import (
     CHECK_OUT_GRACE,
     INJURY_CAUSED,
@@ -48,22 +48,6 @@ def _notify(users, message, url, reference, kind="safety"):
     for language, group in by_language.items():
         with override(language):
             notify(group, kind=kind, title=f"{reference}: {message}", url=url)
-
-
-def _next_reference(prefix, model):
-    year = timezone.localdate().year
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO referrals_referencecounter (year, last) VALUES (%s, 1) "
-            "ON CONFLICT (year) DO UPDATE SET last = referrals_referencecounter.last + 1 RETURNING last",
-            [year * 10 + _PREFIX_SLOTS[prefix]],
-        )
-        number = cursor.fetchone()[0]
-    return f"{prefix}-{year}-{number:06d}"
-
-
-# Counters share the referrals counter table, each prefix in its own row (year*10 + slot).
-_PREFIX_SLOTS = {"H": 1}
 
 
 def _agency_of(team):
@@ -109,7 +93,7 @@ def report_hazard_event(actor, *, worker=None, attachments=(), **fields):
     if fields.get("occurred_at") and fields["occurred_at"] > timezone.now() + timedelta(minutes=5):
         raise ValidationError({"occurred_at": _("The event cannot be in the future.")})
     event = HazardEvent(worker=worker, reported_by=actor, team=team, **fields)
-    event.reference = _next_reference("H", HazardEvent)
+    event.reference = next_reference(timezone.localdate().year, "H")
     event.full_clean(exclude=["reference"])
     event.save()
     for upload in attachments:

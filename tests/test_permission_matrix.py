@@ -8,6 +8,7 @@ administrators; pages meant for other roles answer 404 too.
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -17,6 +18,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts.models import District, Notification
+from patrols import services as patrol_services
+from patrols.models import Beat, KeyLocation, PersonOfConcern
 from referrals import services
 from referrals.models import ReferralEscalation
 from safety import services as safety_services
@@ -164,6 +167,31 @@ MATRIX = {
         f"safety-alert-{a}": api(obj="alert", roles=SOCIAL_WORK, method="post", ok=REACHED)
         for a in ("acknowledge", "resolve")
     },
+    # patrols: police only; a unit sees its own subtree
+    "patrols:beat": page("officer", "station_head"),
+    "patrols:beat_hours": action("beat", roles=POLICE),
+    "patrols:beat_hours_decide": action("beat_change", roles=POLICE),
+    "patrols:person": page("officer", "station_head", obj="poc"),
+    "patrols:add_child": action("poc", roles=POLICE),
+    "patrols:visit": page("officer", "station_head", obj="patrol_visit"),
+    "patrols:locations": page("officer", "station_head"),
+    "patrols:location": page("officer", "station_head", obj="location"),
+    "patrols:missing": page("officer", "station_head"),
+    "patrols:activities": page("officer", "station_head"),
+    "patrols:reports": page("officer", "station_head"),
+    "patrols:report": page("officer", "station_head", obj="report"),
+    "patrols:report_submit": action("report", roles=POLICE),
+    "patrols:evaluation": page("station_head"),
+    "beat-list": api(list_of="beat"),
+    "beat-detail": api(obj="beat", roles=POLICE),
+    "person-of-concern-list": api(list_of="poc"),
+    "person-of-concern-detail": api(obj="poc", roles=POLICE),
+    "patrol-visit-list": api(list_of="patrol_visit"),
+    "patrol-visit-detail": api(obj="patrol_visit", roles=POLICE),
+    "key-location-list": api(list_of="location"),
+    "key-location-detail": api(obj="location", roles=POLICE),
+    "community-activity-list": api(list_of="activity"),
+    "community-activity-detail": api(obj="activity", roles=POLICE),
 }
 
 
@@ -232,7 +260,24 @@ def _organisation(tag):
     )
     alert = SafetyAlert.objects.create(kind="alarm", visit=visit, level=1)
     flag = RiskFlag.objects.create(household=referral.household, type="violence", source="police")
+    beat = Beat.objects.create(station=station, code=f"B{tag}", officer=users["officer"])
+    poc = PersonOfConcern.objects.create(station=station, beat=beat, name=f"POC {tag}", address="x")
+    patrol = patrol_services
+    beat_change = patrol.change_beat_hours(users["officer"], beat, Decimal("1"), "fewer households")
+    patrol_visit = patrol.record_visit(users["officer"], poc, outcome="met")
+    location = KeyLocation.objects.create(station=station, type="vacant_house", name=f"House {tag}", address="y")
+    activity = patrol.log_activity(
+        users["officer"], station, kind="briefing", held_on=timezone.localdate(), place="hall", attendees=10
+    )
+    report = patrol.open_report(station, timezone.localdate())
     return SimpleNamespace(
+        beat=beat,
+        poc=poc,
+        beat_change=beat_change,
+        patrol_visit=patrol_visit,
+        location=location,
+        activity=activity,
+        report=report,
         users=users,
         referral=referral,
         escalation=escalation,
@@ -256,19 +301,29 @@ def world(db):
     return SimpleNamespace(own=own, other=other)
 
 
+RECORDS = (
+    "referral",
+    "escalation",
+    "event",
+    "follow_up",
+    "attachment",
+    "visit",
+    "escort",
+    "alert",
+    "risk_flag",
+    "beat",
+    "poc",
+    "beat_change",
+    "patrol_visit",
+    "location",
+    "activity",
+    "report",
+)
+
+
 def _record(world, rule, case, user):
     side = world.own if case == "own" else world.other
-    if rule.obj in (
-        "referral",
-        "escalation",
-        "event",
-        "follow_up",
-        "attachment",
-        "visit",
-        "escort",
-        "alert",
-        "risk_flag",
-    ):
+    if rule.obj in RECORDS:
         return getattr(side, rule.obj)
     if rule.obj == "notification":
         owner = user if case == "own" and user is not None else side.users["officer"]

@@ -1,0 +1,60 @@
+"""Patrols API (police only): beats, persons of concern, visits, key locations, activities."""
+
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.response import Response
+
+from accounts.visibility import VisibleViewSetMixin
+from patrols import serializers, services
+from patrols.models import Beat, CommunityActivity, KeyLocation, PatrolVisit, PersonOfConcern
+
+
+class ReadOnly(VisibleViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    pass
+
+
+class BeatViewSet(ReadOnly):
+    queryset = Beat.objects.all()
+    serializer_class = serializers.BeatSerializer
+
+
+class PersonOfConcernViewSet(ReadOnly):
+    queryset = PersonOfConcern.objects.all()
+    serializer_class = serializers.PersonOfConcernSerializer
+    filterset_fields = ["risk_level", "beat"]
+
+
+class KeyLocationViewSet(ReadOnly):
+    queryset = KeyLocation.objects.all()
+    serializer_class = serializers.KeyLocationSerializer
+    filterset_fields = ["type", "status"]
+
+
+class PatrolVisitViewSet(ReadOnly, mixins.CreateModelMixin):
+    queryset = PatrolVisit.objects.all()
+    serializer_class = serializers.PatrolVisitSerializer
+
+    def create(self, request, *args, **kwargs):
+        if not (request.user.is_police or request.user.is_administrator):
+            raise NotFound
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        visit = services.record_visit(request.user, data.pop("person"), **data)
+        return Response(self.get_serializer(visit).data, status=status.HTTP_201_CREATED)
+
+
+class ActivityViewSet(ReadOnly, mixins.CreateModelMixin):
+    queryset = CommunityActivity.objects.all()
+    serializer_class = serializers.ActivitySerializer
+
+    def create(self, request, *args, **kwargs):
+        station = request.user.organization
+        if not request.user.is_police:
+            raise NotFound
+        if station is None or station.kind != "station":
+            raise ValidationError({"station": ["Activities are logged by a station."]})
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        activity = services.log_activity(request.user, station, **serializer.validated_data)
+        return Response(self.get_serializer(activity).data, status=status.HTTP_201_CREATED)

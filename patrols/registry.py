@@ -1,0 +1,54 @@
+"""Timers, navigation and the referral bridge of the patrols app."""
+
+from django.utils.translation import gettext_lazy as _
+
+from accounts import navigation, timers
+from accounts.models import User
+from accounts.visibility import visible
+from patrols import services
+from patrols.models import PatrolVisit
+from referrals import prefill
+
+R = User.Role
+
+
+@timers.register("monthly_reports", oldest_overdue=services.oldest_overdue)
+def sweep_monthly_reports(now):
+    services.ensure_reports(now.date())
+    return services.sweep_reports(now)
+
+
+@prefill.register("patrol_visit")
+def referral_from_visit(user, reference):
+    """Open the referral form with the visit's household and persons (only for a visit the user may see)."""
+    visit = visible(PatrolVisit, user).filter(reference=reference).select_related("person").first()
+    if visit is None:
+        return None
+    person = visit.person
+    household = services.household_for(person)
+    persons = [(person.person, "subject")] if person.person_id else []
+    persons += [(child, "child") for child in services.children_of(person)]
+    category = "child_protection" if visit.children_present and not visit.child_care_checked else "vulnerable_family"
+    return prefill.Prefill(
+        origin_reference=visit.reference,
+        category=category,
+        incident_place=household.address,
+        incident_at=visit.visited_at,
+        household=household,
+        persons=persons,
+        narrative=str(_("Found on community policing visit %(ref)s.") % {"ref": visit.reference}),
+    )
+
+
+navigation.register(_("My beat"), "patrols:beat", roles=[R.OFFICER, R.SUPERVISOR], order=30, police_only=True)
+navigation.register(
+    _("Key locations"), "patrols:locations", roles=[R.OFFICER, R.SUPERVISOR], order=31, police_only=True
+)
+navigation.register(
+    _("Missing persons"), "patrols:missing", roles=[R.OFFICER, R.SUPERVISOR], order=32, police_only=True
+)
+navigation.register(
+    _("Community work"), "patrols:activities", roles=[R.OFFICER, R.SUPERVISOR], order=33, police_only=True
+)
+navigation.register(_("Monthly reports"), "patrols:reports", roles=[R.SUPERVISOR], order=34, police_only=True)
+navigation.register(_("Evaluation"), "patrols:evaluation", roles=[R.SUPERVISOR], order=35, police_only=True)

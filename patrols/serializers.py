@@ -1,0 +1,69 @@
+from rest_framework import serializers
+
+from accounts.models import Organization
+from patrols.models import Beat, CommunityActivity, KeyLocation, Outcome, PatrolVisit, PersonOfConcern, Topic
+
+
+class BeatSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Beat
+        fields = ["id", "station", "code", "officer", "weekly_visit_hours"]
+        read_only_fields = fields
+
+
+class PersonOfConcernSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PersonOfConcern
+        fields = ["id", "station", "beat", "name", "address", "risk_level", "last_visited_on", "next_due_on", "active"]
+        read_only_fields = fields
+
+
+class PatrolVisitSerializer(serializers.ModelSerializer):
+    person = serializers.PrimaryKeyRelatedField(queryset=PersonOfConcern.objects.all())
+    outcome = serializers.ChoiceField(choices=Outcome.choices)
+    notified_station = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.filter(kind=Organization.Kind.STATION), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = PatrolVisit
+        fields = [
+            "id",
+            "reference",
+            "person",
+            "visited_at",
+            "outcome",
+            "side_visit_note",
+            "new_address",
+            "notified_station",
+            "children_present",
+            "child_care_checked",
+            "child_care_note",
+            "vulnerable_family",
+            "note",
+        ]
+        read_only_fields = ["id", "reference"]
+        extra_kwargs = {"visited_at": {"required": False}}
+
+    def validate_person(self, person):
+        if not PersonOfConcern.objects.visible_to(self.context["request"].user).filter(pk=person.pk).exists():
+            raise serializers.ValidationError('Invalid pk "%s" - object does not exist.' % person.pk)
+        return person
+
+
+class KeyLocationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = KeyLocation
+        fields = ["id", "station", "type", "name", "address", "status", "suspected_kind", "last_checked_on"]
+        read_only_fields = fields
+
+
+class ActivitySerializer(serializers.ModelSerializer):
+    topics = serializers.ListField(
+        child=serializers.ChoiceField(choices=Topic.choices), required=False, max_length=len(Topic.choices)
+    )
+
+    class Meta:
+        model = CommunityActivity
+        fields = ["id", "station", "kind", "held_on", "place", "attendees", "topics"]
+        read_only_fields = ["id", "station"]
