@@ -167,6 +167,10 @@ MATRIX = {
         f"safety-alert-{a}": api(obj="alert", roles=SOCIAL_WORK, method="post", ok=REACHED)
         for a in ("acknowledge", "resolve")
     },
+    # dashboards: supervisors (police or social work) and administrators
+    "dashboards:dashboard": page("station_head", "supervisor"),
+    **{f"dashboards:chart[{c}]": page("station_head", "supervisor", extra={"name": c}) for c in ("weekly", "open")},
+    "dashboards:chart[hazards]": page("supervisor", extra={"name": "hazards"}),
     # patrols: police only; a unit sees its own subtree
     "patrols:beat": page("officer", "station_head"),
     "patrols:beat_hours": action("beat", roles=POLICE),

@@ -42,7 +42,7 @@ class ReferralFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Referral
 
-    reference = factory.Sequence(lambda n: f"R-2026-{n + 1:06d}")
+    reference = factory.Sequence(lambda n: f"R-1990-{n + 1:06d}")  # never collides with filed references
     category = "family_conflict"
     level = 2
     incident_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
