@@ -38,7 +38,13 @@ def cast(db):
         incident_at=timezone.now(),
     )
     services.accept_referral(worker, referral)
+    from safety import services as safety_services
+
+    visit = safety_services.plan_visit(
+        worker, referral, workers=[worker], planned_start=timezone.now(), expected_minutes=30, address="No. 1, Test Rd."
+    )
     return {
+        "visit": visit,
         "officer": officer,
         "worker": worker,
         "supervisor": f.SupervisorFactory(organization=team.parent),
@@ -59,7 +65,9 @@ PAGES = [
     ("worker", "/referrals/{referral}/"),
     ("worker", "/referrals/caseload/"),
     ("coordinator", "/referrals/intake/"),
+    ("worker", "/safety/visits/{visit}/"),
     ("supervisor", "/"),
+    ("supervisor", "/dashboards/"),
     ("supervisor", "/referrals/escalations/"),
     ("administrator", "/"),
 ]
@@ -75,7 +83,7 @@ def test_main_pages_have_no_serious_accessibility_issues(open_page, cast, langua
         if key not in pages:
             pages[key] = open_page(user, language, bypass_csp=True)
         page = pages[key]
-        url = page.base_url + path.format(referral=cast["referral"].pk)
+        url = page.base_url + path.format(referral=cast["referral"].pk, visit=cast["visit"].pk)
         page.goto(url)
         found = violations(page)
         if found:
