@@ -183,15 +183,15 @@ def referral_visibility(user, prefix=""):
     if user.is_supervisor:
         return q(team__path__startswith=org.path) | q(referring_station__path__startswith=org.path)
     if user.is_social_worker:
-        return q(team=org) | q(assigned_worker=user) | q(referraluserobjectpermission__user=user)
+        # Object grants by subquery, not a join: no duplicate rows, no DISTINCT over wide rows.
+        granted = ReferralUserObjectPermission.objects.filter(user=user).values("content_object_id")
+        return q(team=org) | q(assigned_worker=user) | Q(**{f"{p}pk__in": granted})
     return Q(pk__in=[])
 
 
 class ReferralQuerySet(VisibleQuerySet):
     def visible_to(self, user):
-        qs = self.filter(referral_visibility(user))
-        # An object grant joins a table that can multiply rows.
-        return qs.distinct() if user.is_authenticated and user.is_social_worker else qs
+        return self.filter(referral_visibility(user))
 
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
