@@ -10,6 +10,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def provider(world):
+    previous = prefill._providers.get("patrol_visit")
     household = HouseholdFactory(address="No. 3, Lane 5, Xinyi Rd.")
     child = PersonFactory(household=household, name="Little Wang", estimated_age=7)
 
@@ -27,7 +28,7 @@ def provider(world):
         )
 
     yield household, child
-    prefill._providers.pop("patrol_visit", None)
+    prefill._providers["patrol_visit"] = previous  # the real provider (patrols) for the tests after this one
 
 
 def test_form_opens_prefilled_and_the_referral_keeps_the_visit_reference(world, client, provider):
