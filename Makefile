@@ -1,5 +1,5 @@
 # Shortcuts; the scripts in scripts/ do the work and need only bash and Python 3.11.
-.PHONY: run test smoke messages lint
+.PHONY: run test smoke messages lint bench load faults
 run:        ## set up and start the app with demo data (SQLite, no Redis)
 	scripts/run
 test:       ## install what tests need and run the whole suite
@@ -10,3 +10,9 @@ messages:   ## update translation catalogs from the source
 	.venv/bin/python scripts/messages.py
 lint:
 	.venv/bin/ruff check .
+bench:      ## city-scale data set on PostgreSQL, then page, search and sweep timings (not in CI)
+	scripts/bench
+load:       ## 50 concurrent API users for 60 s against gunicorn (after make bench)
+	scripts/load
+faults:     ## timer and notification fault drills (restarts local Redis and PostgreSQL)
+	scripts/faults

@@ -22,26 +22,32 @@ def notify(recipients, *, kind, title, url="", email=True):
 
     ``title`` must carry minimum detail only (a reference and a status).
     """
+    return notify_many([(recipients, title, url)], kind=kind, email=email)
+
+
+def notify_many(messages, *, kind, email=True):
+    """Many notices in one insert: ``messages`` is a list of (recipients, title, url)."""
     from accounts import tasks  # local import: tasks import this module
 
     now = timezone.now()
-    seen = set()
     rows = []
-    for user in recipients:
-        if user is None or user.pk in seen or not user.is_active:
-            continue
-        seen.add(user.pk)
-        wants_email = email and bool(user.email)
-        rows.append(
-            Notification(
-                recipient=user,
-                kind=kind,
-                title=title[:200],
-                url=url,
-                created_at=now,
-                email_state=Notification.EmailState.PENDING if wants_email else Notification.EmailState.NONE,
+    for recipients, title, url in messages:
+        seen = set()
+        for user in recipients:
+            if user is None or user.pk in seen or not user.is_active:
+                continue
+            seen.add(user.pk)
+            wants_email = email and bool(user.email)
+            rows.append(
+                Notification(
+                    recipient=user,
+                    kind=kind,
+                    title=title[:200],
+                    url=url,
+                    created_at=now,
+                    email_state=Notification.EmailState.PENDING if wants_email else Notification.EmailState.NONE,
+                )
             )
-        )
     created = Notification.objects.bulk_create(rows)
     for n in created:
         if n.email_state == Notification.EmailState.PENDING:

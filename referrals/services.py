@@ -18,7 +18,7 @@ from guardian.shortcuts import assign_perm
 
 from accounts import calendar
 from accounts.models import District, Organization
-from accounts.services import notify
+from accounts.services import notify, notify_many
 from referrals.models import (
     DEFAULT_SLA,
     OPEN_STATUSES,
@@ -729,14 +729,16 @@ def _half_window(referral):
     return max(window / 2, MIN_ESCALATION_GAP)
 
 
-def sweep_escalations(now=None, batch=200):
+def sweep_escalations(now=None, batch=500):
     """Fire every due escalation step exactly once; safe with several sweeps at the same time.
 
-    Rows are claimed with ``FOR UPDATE SKIP LOCKED`` in short transactions; the
-    unique (referral, cycle, level) row is the proof a step has fired.
+    Rows are claimed with ``FOR UPDATE SKIP LOCKED`` in short transactions; the unique
+    (referral, cycle, step) row is the proof a step has fired, so a step recorded by a sweep
+    that died after the insert is never sent twice. Each batch costs a fixed number of queries.
     """
     now = now or timezone.now()
     fired = 0
+    recipients = {}  # (team, district, step) -> users: looked up once per sweep, not once per referral
     while True:
         with transaction.atomic():
             claimed = list(
@@ -745,34 +747,73 @@ def sweep_escalations(now=None, batch=200):
                 .select_related("team")
                 .order_by("escalate_at")[:batch]
             )
-            for referral in claimed:
-                fired += _escalate(referral, now)
+            if claimed:
+                fired += _escalate_batch(claimed, now, recipients)
         if len(claimed) < batch:
             return fired
 
 
-def _escalate(referral, now):
-    level = referral.escalation_level + 1
-    try:
-        with transaction.atomic():
-            ReferralEscalation.objects.create(
-                referral=referral, cycle=referral.sla_cycle, level=level, due_at=referral.escalate_at, fired_at=now
-            )
-    except IntegrityError:
-        fired = 0  # another sweep recorded this step; only move the timer on
-    else:
-        fired = 1
-        _record(referral, Kind.ESCALATED, None, note=str(level), shared=False, at=now)
-        _notify(
-            escalation_recipients(referral, level),
-            referral,
-            _("not acknowledged in time: escalated"),
-            kind="escalation",
+def _record_steps(claimed, now):
+    """Insert the step rows; returns the ids of referrals whose step was not recorded before."""
+    values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(claimed))
+    params = []
+    for r in claimed:
+        params += [r.pk, r.sla_cycle, r.escalation_level + 1, r.escalate_at, now]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO referrals_referralescalation (referral_id, cycle, level, due_at, fired_at) "  # noqa: S608
+            f"VALUES {values} ON CONFLICT (referral_id, cycle, level) DO NOTHING RETURNING referral_id",
+            params,
         )
-    referral.escalation_level = level
-    referral.escalate_at = referral.ack_due_at + _half_window(referral) if level < LAST_ESCALATION_LEVEL else None
-    referral.save(update_fields=["escalation_level", "escalate_at"])
-    return fired
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _escalate_batch(claimed, now, recipients):
+    new = _record_steps(claimed, now)
+    fresh = [r for r in claimed if r.pk in new]
+    ReferralEvent.objects.bulk_create(
+        [ReferralEvent(referral=r, kind=Kind.ESCALATED, note=str(r.escalation_level + 1), shared=False, at=now,
+                       to_status=r.status) for r in fresh]
+    )
+    messages = []
+    for r in fresh:
+        level = r.escalation_level + 1
+        key = (r.team_id, r.district_id, level)
+        if key not in recipients:
+            recipients[key] = escalation_recipients(r, level)
+        messages.append((recipients[key], r))
+    _notify_each(messages, _("not acknowledged in time: escalated"), kind="escalation")
+    _advance(claimed)
+    return len(fresh)
+
+
+def _advance(claimed):
+    """Move each claimed referral to its next step: after a further half window, or no more steps."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # one set-based statement for the whole batch
+            cursor.execute(
+                "UPDATE referrals_referral SET escalation_level = escalation_level + 1, escalate_at = CASE "
+                "WHEN escalation_level + 1 < %s THEN ack_due_at + GREATEST((ack_due_at - filed_at) / 2, %s) "
+                "ELSE NULL END WHERE id = ANY(%s)",
+                [LAST_ESCALATION_LEVEL, MIN_ESCALATION_GAP, [r.pk for r in claimed]],
+            )
+        return
+    for r in claimed:
+        r.escalation_level += 1
+        r.escalate_at = r.ack_due_at + _half_window(r) if r.escalation_level < LAST_ESCALATION_LEVEL else None
+    Referral.objects.bulk_update(claimed, ["escalation_level", "escalate_at"])
+
+
+def _notify_each(messages, message, kind):
+    """One notice per (recipients, referral), in one insert per reader language."""
+    by_language = {}
+    for users, referral in messages:
+        for user in users:
+            by_language.setdefault(user.language or "zh-hant", []).append((user, referral))
+    for language, pairs in by_language.items():
+        with override(language):
+            text = str(message)
+        notify_many([([u], f"{r.reference}: {text}", r.get_absolute_url()) for u, r in pairs], kind=kind)
 
 
 @transaction.atomic
