@@ -1,3 +1,4 @@
+import logging
 import time
 import zoneinfo
 
@@ -90,3 +91,29 @@ class HealthCheckMiddleware:
 
             return healthz(request)
         return self.get_response(request)
+
+
+class DatabaseUnavailableMiddleware:
+    """While the database restarts or is unreachable, answer 503 with Retry-After instead of a 500.
+
+    Django's CONN_HEALTH_CHECKS then reconnects on the next request, without manual action.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.db import InterfaceError, OperationalError
+        from django.http import HttpResponse
+        from django.utils.translation import gettext as _
+
+        if not isinstance(exception, (OperationalError, InterfaceError)):
+            return None
+        logging.getLogger(__name__).warning("database unavailable: %s", type(exception).__name__)
+        response = HttpResponse(_("The service is briefly unavailable. Please try again in a moment."),
+                                status=503, content_type="text/plain; charset=utf-8")
+        response["Retry-After"] = "5"
+        return response

@@ -18,11 +18,20 @@ def sweep_timers():
     return timers.run_all()
 
 
+BROKER_RETRY_AFTER = 30  # seconds without publishing after a failure, so requests do not wait on a dead broker
+_broker_down_until = 0.0
+
+
 def queue_email(notification_id):
     """Queue the e-mail; if the broker is down the row stays pending for the outbox sweep."""
+    global _broker_down_until
+    import logging
+    import time
+
+    if time.monotonic() < _broker_down_until:
+        return  # the outbox sweep (deliver_pending_emails) sends it once the broker is back
     try:
         send_notification_email.delay(notification_id)
     except Exception:  # noqa: BLE001 - broker unavailable: deliver_pending_emails retries
-        import logging
-
+        _broker_down_until = time.monotonic() + BROKER_RETRY_AFTER
         logging.getLogger(__name__).warning("broker unavailable; notification %s left in outbox", notification_id)

@@ -120,7 +120,12 @@ def healthz(request):
     status["broker"] = broker_state()
     if status["broker"] == "error":
         status["status"] = "degraded"
-    oldest = timers.oldest_overdue() if status["database"] == "ok" else None
+    oldest = None
+    if status["database"] == "ok":
+        try:
+            oldest = timers.oldest_overdue()
+        except Exception:  # noqa: BLE001 - the database went away between the two queries
+            status["database"] = status["status"] = "error"
     status["oldest_overdue_timer"] = oldest[0].isoformat() if oldest else None
     return JsonResponse(status, status=200 if status["database"] == "ok" else 503)
 

@@ -111,6 +111,8 @@ def main():
                 "--csv",
                 f"{workdir}/load",
                 "--only-summary",
+                "--stop-timeout",
+                "20",
             ],
             env={**env, "LOAD_TOKENS": json.dumps(tokens), "LOAD_SUMMARY": str(summary)},
             capture_output=True,

@@ -6,7 +6,10 @@ from tests import factories
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
+    from accounts import tasks
+
     cache.clear()
+    tasks._broker_down_until = 0.0  # a test that broke the broker must not mute the next one's e-mails
     yield
     cache.clear()
 

@@ -108,3 +108,14 @@ def test_seed_demo_is_idempotent():
     assert (User.objects.count(), Organization.objects.count()) == first
     roles = set(User.objects.values_list("role", flat=True))
     assert {"officer", "social_worker", "intake_coordinator", "supervisor", "administrator"} <= roles
+
+
+def test_database_outage_answers_503_with_retry_after(rf):
+    from django.db import OperationalError
+
+    from accounts.middleware import DatabaseUnavailableMiddleware
+
+    middleware = DatabaseUnavailableMiddleware(lambda request: None)
+    response = middleware.process_exception(rf.get("/"), OperationalError("server closed the connection"))
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    assert middleware.process_exception(rf.get("/"), ValueError("other")) is None

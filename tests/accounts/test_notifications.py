@@ -41,3 +41,19 @@ def test_users_without_email_get_only_the_inbox_entry():
     services.notify([user], kind="x", title="t")
     assert Notification.objects.get(recipient=user).email_state == Notification.EmailState.NONE
     assert mail.outbox == []
+
+
+def test_a_dead_broker_is_not_asked_again_for_each_email(monkeypatch):
+    from accounts import tasks
+
+    calls = []
+
+    def broken(*args, **kwargs):
+        calls.append(1)
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(tasks.send_notification_email, "delay", broken)
+    users = [SocialWorkerFactory() for _ in range(3)]
+    services.notify(users, kind="x", title="R-2026-000003: submitted")
+    assert len(calls) == 1  # later e-mails wait in the outbox without another slow attempt
+    assert Notification.objects.filter(email_state=Notification.EmailState.PENDING).count() == 3
