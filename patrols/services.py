@@ -205,6 +205,15 @@ def referral_for_visit(visit):
 
 
 # --- key locations -----------------------------------------------------------------------
+@transaction.atomic
+def add_key_location(actor, station, **fields):
+    _require_police(actor, station)
+    location = KeyLocation(station=station, **fields)
+    location.full_clean()
+    location.save()
+    return location
+
+
 def threshold_for(kind):
     row = IndicatorThreshold.objects.filter(kind=kind).first()
     return row.threshold if row else DEFAULT_THRESHOLD

@@ -166,13 +166,12 @@ def locations(request):
     form = forms.KeyLocationForm(request.POST or None)
     station = _station_of(request.user)
     if request.method == "POST" and station and form.is_valid():
-        location = form.save(commit=False)
-        location.station = station
-        location.save()
+        location = services.add_key_location(request.user, station, **form.cleaned_data)
         messages.success(request, _("Location added."))
         return redirect(location)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "patrols/locations.html", {"page": page, "form": form if station else None})
+    return render(request, "patrols/locations.html", {"page": page, "form": form if station else None},
+                  status=400 if form.errors else 200)
 
 
 @login_required

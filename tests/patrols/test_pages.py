@@ -100,3 +100,16 @@ def test_beat_page_lists_due_and_overdue_with_constant_queries(world, client, dj
     client.force_login(world.officer)
     with django_assert_max_num_queries(15):
         assert client.get(reverse("patrols:beat")).status_code == 200
+
+
+def test_station_adds_a_key_location(world, client):
+    client.force_login(world.officer)
+    response = client.post(
+        reverse("patrols:locations"), {"type": "vacant_house", "name": "Empty house", "address": "Lane 9"}
+    )
+    assert response.status_code == 302
+    from patrols.models import KeyLocation
+
+    assert KeyLocation.objects.get().station == world.station
+    bad = client.post(reverse("patrols:locations"), {"type": "castle", "name": "", "address": ""})
+    assert bad.status_code == 400 and {"type", "name", "address"} <= set(bad.context["form"].errors)
