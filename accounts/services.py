@@ -55,6 +55,19 @@ def notify_many(messages, *, kind, email=True):
     return created
 
 
+def notify_about(recipients, reference, message, url, *, kind):
+    """Notices titled "<reference>: <message>", each in its reader's language (minimum detail)."""
+    from django.utils.translation import override
+
+    by_language = {}
+    for user in recipients:
+        if user is not None:
+            by_language.setdefault(user.language or settings.LANGUAGE_CODE, []).append(user)
+    for language, users in by_language.items():
+        with override(language):
+            notify(users, kind=kind, title=f"{reference}: {message}", url=url)
+
+
 def mark_read(notification):
     if notification.read_at is None:
         Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())

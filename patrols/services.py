@@ -9,10 +9,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import override
 
 from accounts.models import Organization
-from accounts.services import notify
+from accounts.services import notify_about
 from patrols.models import (
     DEFAULT_CADENCE_DAYS,
     DEFAULT_THRESHOLD,
@@ -71,13 +70,7 @@ def peer_group(beats):
 
 # --- helpers ----------------------------------------------------------------------------------
 def _notify(users, message, url, reference, kind="patrol"):
-    by_language = {}
-    for user in users:
-        if user is not None:
-            by_language.setdefault(user.language or "zh-hant", []).append(user)
-    for language, group in by_language.items():
-        with override(language):
-            notify(group, kind=kind, title=f"{reference}: {message}", url=url)
+    notify_about(users, reference, message, url, kind=kind)
 
 
 def _people_of(org):

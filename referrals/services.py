@@ -18,7 +18,7 @@ from guardian.shortcuts import assign_perm
 
 from accounts import calendar
 from accounts.models import District, Organization
-from accounts.services import notify, notify_many
+from accounts.services import notify_about, notify_many
 from referrals.models import (
     DEFAULT_SLA,
     OPEN_STATUSES,
@@ -88,14 +88,7 @@ def _save(referral, *fields, now=None):
 
 def _notify(recipients, referral, message, kind="referral"):
     """Inbox entries (and e-mail) with reference and status only, in each reader's language."""
-    by_language = {}
-    for user in recipients:
-        if user is not None:
-            by_language.setdefault(user.language or "zh-hant", []).append(user)
-    for language, users in by_language.items():
-        with override(language):
-            title = f"{referral.reference}: {message}"
-            notify(users, kind=kind, title=str(title), url=referral.get_absolute_url())
+    notify_about(recipients, referral.reference, message, referral.get_absolute_url(), kind=kind)
 
 
 def _referrers(referral):

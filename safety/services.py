@@ -9,11 +9,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import override
 
 from accounts import calendar
 from accounts.models import Organization
-from accounts.services import notify
+from accounts.services import notify_about
 from referrals.services import next_reference, team_supervisors
 from safety.models import (
     CHECK_OUT_GRACE,
@@ -40,14 +39,7 @@ ESCORT_ANSWER_WITHIN = timedelta(hours=4)
 
 
 def _notify(users, message, url, reference, kind="safety"):
-    """Reference and status only; each reader's language."""
-    by_language = {}
-    for user in users:
-        if user is not None:
-            by_language.setdefault(user.language or "zh-hant", []).append(user)
-    for language, group in by_language.items():
-        with override(language):
-            notify(group, kind=kind, title=f"{reference}: {message}", url=url)
+    notify_about(users, reference, message, url, kind=kind)
 
 
 def _agency_of(team):
