@@ -1,5 +1,6 @@
 """Timers, navigation and the referral bridge of the patrols app."""
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import navigation, timers
@@ -14,7 +15,7 @@ R = User.Role
 
 @timers.register("monthly_reports", oldest_overdue=services.oldest_overdue)
 def sweep_monthly_reports(now):
-    services.ensure_reports(now.date())
+    services.ensure_reports(timezone.localdate(now))
     return services.sweep_reports(now)
 
 

@@ -303,7 +303,7 @@ def submit_referral(actor, *, persons=(), station=None, idempotency_key="", **fi
         updated_at=now,
     )
     if district.routing_mode == District.RoutingMode.DIRECT:
-        referral.team = matched_team(station, now.date())
+        referral.team = matched_team(station, timezone.localtime(now, station.tz).date())
     referral.reference = next_reference(timezone.localdate(now).year)
     _start_clock(referral, now)
     calendar_org = referral.team or station

@@ -209,3 +209,17 @@ def test_share_with_a_colleague_grants_visibility(world):
 
 def test_matching_uses_the_dated_row(world):
     assert services.matched_team(world.station, date(1990, 1, 1)) is None
+
+
+def test_matching_uses_the_stations_local_date_just_after_midnight(world):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    new_team = f.TeamFactory(district=world.district, parent=world.agency)
+    admin = f.AdministratorFactory()
+    services.rematch_station(admin, world.station, new_team, date(2026, 11, 23), "New boundary from the 23rd")
+    # 00:30 on the 23rd in Taipei is still the 22nd in UTC.
+    with time_machine.travel(datetime(2026, 11, 23, 0, 30, tzinfo=ZoneInfo("Asia/Taipei")), tick=False):
+        assert file(world).team == new_team
