@@ -136,6 +136,10 @@ class Organization(models.Model):
                     raise ValidationError({"parent": _("An organisation cannot sit below itself.")})
                 ancestor = ancestor.parent
 
+    def contains(self, other):
+        """``other`` is this organisation or lies below it: the one subtree test."""
+        return other is not None and bool(self.path) and other.path.startswith(self.path)
+
     def ancestors(self):
         """Ancestors from the root down, excluding self."""
         ids = [int(p) for p in self.path.strip("/").split("/")[:-1] if p]
@@ -270,6 +274,15 @@ class User(AbstractUser):
         if self.is_officer:
             return True
         return bool(self.organization_id and self.organization.is_police and not self.is_administrator)
+
+    @property
+    def is_integration(self):
+        return self.role == self.Role.INTEGRATION
+
+    @property
+    def reads_shared_view(self):
+        """Police and dispatch systems read a referral's shared view only: no internal notes, events or safety data."""
+        return self.is_police or self.is_integration
 
     def clean(self):
         super().clean()

@@ -1,8 +1,11 @@
 """Referrals API: the same services as the pages, for phones and dispatch systems."""
 
+import hashlib
+import json
+
 import django_filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -14,9 +17,15 @@ from accounts.models import Organization
 from accounts.services import log_access
 from accounts.visibility import VisibleViewSetMixin
 from referrals import selectors, serializers, services
-from referrals.models import Category, IdempotencyKey, Level, Referral, Status
+from referrals.models import Category, Level, Referral, Status
 
 IDEMPOTENCY_KEY_MAX = 100
+
+
+def request_hash(data):
+    """SHA-256 of the request body in a normal form (key order and spacing do not matter)."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 class ReferralFilter(django_filters.FilterSet):
@@ -59,6 +68,12 @@ ACTION_SERIALIZERS = {
 }
 
 
+ACTION_RESPONSES = {
+    200: serializers.ReferralDetailSerializer,
+    204: OpenApiResponse(description="Done; the referral is no longer visible to you (e.g. transferred away)."),
+}
+
+
 class ReferralViewSet(
     VisibleViewSetMixin,
     mixins.ListModelMixin,
@@ -87,15 +102,16 @@ class ReferralViewSet(
     @extend_schema(
         parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False)],
         request=serializers.ReferralCreateSerializer,
-        responses={201: serializers.ReferralDetailSerializer, 200: serializers.ReferralDetailSerializer},
+        responses={
+            201: serializers.ReferralDetailSerializer,
+            200: OpenApiResponse(serializers.ReferralDetailSerializer, description="A retry: the first referral."),
+            422: OpenApiResponse(description="Idempotency-Key reused with a different request."),
+        },
     )
     def create(self, request, *args, **kwargs):
         key = request.headers.get("Idempotency-Key", "").strip()
         if len(key) > IDEMPOTENCY_KEY_MAX:
             raise ValidationError({"Idempotency-Key": [f"At most {IDEMPOTENCY_KEY_MAX} characters."]})
-        existing = IdempotencyKey.objects.filter(user=request.user, key=key).first() if key else None
-        if existing:
-            return self._detail(existing.referral, status.HTTP_200_OK)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -104,53 +120,74 @@ class ReferralViewSet(
             for p in data.pop("persons")
         ]
         station = data.pop("station", None)
-        referral = services.submit_referral(request.user, persons=persons, station=station, idempotency_key=key, **data)
-        return self._detail(referral, status.HTTP_201_CREATED)
+        if not key:
+            referral = services.submit_referral(request.user, persons=persons, station=station, **data)
+            return self._detail(referral, status.HTTP_201_CREATED)
+        try:
+            referral, created = services.submit_referral_once(
+                request.user,
+                idempotency_key=key,
+                request_hash=request_hash(request.data),
+                persons=persons,
+                station=station,
+                **data,
+            )
+        except services.IdempotencyConflict:
+            return Response(
+                {"detail": "Idempotency-Key reused with a different request"},
+                status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+            )
+        return self._detail(referral, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     def _detail(self, referral, code):
-        fresh = Referral.objects.select_related(*selectors.LIST_RELATED).get(pk=referral.pk)
+        """The referral as the caller may see it now; 204 when the change took it out of their sight."""
+        fresh = self.get_queryset().filter(pk=referral.pk).first()
+        if fresh is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
         return Response(
             serializers.ReferralDetailSerializer(fresh, context={"request": self.request}).data, status=code
         )
 
     def _act(self, request, call):
         referral = self.get_object()
-        serializer = self.get_serializer(data=request.data)
+        serializer = self.get_serializer(
+            data=request.data, context={**self.get_serializer_context(), "referral": referral}
+        )
         serializer.is_valid(raise_exception=True)
         call(request.user, referral, serializer.validated_data)
         return self._detail(referral, status.HTTP_200_OK)
 
-    @extend_schema(request=None, responses=serializers.ReferralDetailSerializer)
+    @extend_schema(request=None, responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
         return self._act(request, lambda u, r, d: services.acknowledge_referral(u, r))
 
-    @extend_schema(responses=serializers.ReferralDetailSerializer)
+    @extend_schema(responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         return self._act(request, lambda u, r, d: services.accept_referral(u, r, d.get("worker")))
 
-    @extend_schema(responses=serializers.ReferralDetailSerializer)
+    @extend_schema(responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
         return self._act(request, lambda u, r, d: services.decline_referral(u, r, d["reason"], d["note"]))
 
-    @extend_schema(responses=serializers.ReferralDetailSerializer)
+    @extend_schema(responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"])
     def transfer(self, request, pk=None):
         return self._act(request, lambda u, r, d: services.transfer_referral(u, r, d["team"], d["note"]))
 
-    @extend_schema(responses=serializers.ReferralDetailSerializer)
+    @extend_schema(responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         return self._act(request, lambda u, r, d: services.cancel_referral(u, r, d["reason"]))
 
-    @extend_schema(responses=serializers.ReferralDetailSerializer)
+    @extend_schema(responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"], url_path="first-contact")
     def first_contact(self, request, pk=None):
         return self._act(request, lambda u, r, d: services.record_first_contact(u, r, d.get("at"), d["note"]))
 
-    @extend_schema(responses=serializers.ReferralDetailSerializer)
+    @extend_schema(responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         return self._act(

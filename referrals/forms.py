@@ -274,7 +274,12 @@ def _team_field(exclude_team=None, district=None):
 
 
 class TransferForm(forms.Form):
-    note = forms.CharField(label=_("Handover note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(
+        label=_("Handover note"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For social work only: the referring police see only which team has the referral now."),
+    )
 
     def __init__(self, *args, referral, **kwargs):
         super().__init__(*args, **kwargs)
@@ -283,7 +288,12 @@ class TransferForm(forms.Form):
 
 
 class DispatchForm(forms.Form):
-    note = forms.CharField(label=_("Note"), max_length=1000, required=False)
+    note = forms.CharField(
+        label=_("Note for the team"),
+        max_length=1000,
+        required=False,
+        help_text=_("For social work only: the referring police see only which team has the referral now."),
+    )
 
     def __init__(self, *args, referral, **kwargs):
         super().__init__(*args, **kwargs)
@@ -344,7 +354,7 @@ class NoteForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        if user.is_police:
+        if user.reads_shared_view:
             del self.fields["visibility"]
 
 

@@ -185,7 +185,8 @@ def referral_visibility(user, prefix=""):
     if user.is_social_worker:
         # Object grants by subquery, not a join: no duplicate rows, no DISTINCT over wide rows.
         granted = ReferralUserObjectPermission.objects.filter(user=user).values("content_object_id")
-        return q(team=org) | q(assigned_worker=user) | Q(**{f"{p}pk__in": granted})
+        # Assigned workers are members of the referral's team; one who moves team loses the old team's cases.
+        return q(team=org) | Q(**{f"{p}pk__in": granted})
     return Q(pk__in=[])
 
 
@@ -434,6 +435,10 @@ class Referral(models.Model):
         return self.status in OPEN_STATUSES
 
     @property
+    def awaiting_acknowledgement(self):
+        return self.status in AWAITING_ACK
+
+    @property
     def is_overdue(self):
         return self.status in AWAITING_ACK and self.ack_due_at is not None and self.ack_due_at < timezone.now()
 
@@ -466,7 +471,7 @@ class ReferralPerson(models.Model):
 class EventQuerySet(VisibleQuerySet):
     def visible_to(self, user):
         qs = self.filter(referral__in=Referral.objects.visible_to(user).values("pk"))
-        return qs.filter(shared=True) if user.is_authenticated and user.is_police else qs
+        return qs.filter(shared=True) if user.is_authenticated and user.reads_shared_view else qs
 
     def update(self, **kwargs):
         raise PermissionError("Referral events are append-only.")
@@ -496,6 +501,7 @@ class ReferralEvent(models.Model):
         ON_CALL_ALERTED = "on_call_alerted", _("On-call worker alerted")
         NEEDS_REASSIGNMENT = "needs_reassignment", _("Needs reassignment")
         LINKED = "linked", _("Linked to another referral")
+        HANDOVER_NOTE = "handover_note", _("Handover note (social work only)")
 
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(_("event"), max_length=30, choices=Kind.choices)
@@ -535,7 +541,9 @@ class ReferralEvent(models.Model):
 class NoteQuerySet(VisibleQuerySet):
     def visible_to(self, user):
         qs = self.filter(referral__in=Referral.objects.visible_to(user).values("pk"))
-        return qs.filter(visibility=CaseNote.Visibility.SHARED) if user.is_authenticated and user.is_police else qs
+        return (
+            qs.filter(visibility=CaseNote.Visibility.SHARED) if user.is_authenticated and user.reads_shared_view else qs
+        )
 
 
 class CaseNote(models.Model):
@@ -660,7 +668,10 @@ class IdempotencyKey(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=100)
-    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="+")
+    # SHA-256 of the normalised request body: the same key with another body is refused.
+    request_hash = models.CharField(max_length=64, default="")
+    # Empty only while the first request is still being processed (the key is claimed first).
+    referral = models.ForeignKey(Referral, null=True, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -1,6 +1,6 @@
 """What the referrals app plugs into the project: timers, navigation, signals."""
 
-from django.db.models.signals import post_save
+from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
@@ -33,8 +33,19 @@ navigation.register(
 navigation.register(_("Search referrals"), "referrals:search", order=40)
 
 
+@receiver(pre_save, sender=User, dispatch_uid="referrals_remember_organization")
+def _remember_organization(sender, instance, update_fields=None, **kwargs):
+    if instance.pk and (update_fields is None or "organization" in update_fields):
+        before = User.objects.filter(pk=instance.pk).values_list("organization_id", flat=True).first()
+        instance._organization_before = before
+
+
 @receiver(post_save, sender=User, dispatch_uid="referrals_flag_departed_worker")
-def _flag_cases_of_departed_worker(sender, instance, **kwargs):
+def _flag_cases_of_departed_worker(sender, instance, created=False, **kwargs):
     # No case is left without an owner: a deactivated worker's cases go to the supervisor.
     if not instance.is_active and instance.role == R.SOCIAL_WORKER:
         services.flag_departed_worker(instance)
+    before = getattr(instance, "_organization_before", instance.organization_id)
+    if not created and before != instance.organization_id:
+        services.worker_moved(instance)
+    instance._organization_before = instance.organization_id

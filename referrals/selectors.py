@@ -47,7 +47,9 @@ def intake_queue(user):
 
 def caseload(worker):
     return (
-        Referral.objects.filter(assigned_worker=worker, status__in=(Status.ACCEPTED, Status.IN_PROGRESS))
+        Referral.objects.filter(
+            assigned_worker=worker, team_id=worker.organization_id, status__in=(Status.ACCEPTED, Status.IN_PROGRESS)
+        )
         .select_related(*LIST_RELATED)
         .order_by("level", "accepted_at")
     )

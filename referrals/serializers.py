@@ -200,18 +200,22 @@ class ReferralDetailSerializer(ReferralListSerializer):
 
 
 # --- actions --------------------------------------------------------------------------------
-def _team_queryset():
-    return Organization.objects.filter(kind=Organization.Kind.TEAM)
-
-
+# Ids in an action's body resolve against what the action may use for *this* referral, so an id
+# of anyone or anything else answers exactly like an id that does not exist.
 class EmptySerializer(serializers.Serializer):
     pass
 
 
 class AcceptSerializer(serializers.Serializer):
-    worker = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(role=User.Role.SOCIAL_WORKER), required=False, allow_null=True
-    )
+    worker = serializers.PrimaryKeyRelatedField(queryset=User.objects.none(), required=False, allow_null=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        referral = self.context.get("referral")
+        if referral is not None and referral.team_id:
+            self.fields["worker"].queryset = User.objects.filter(
+                organization_id=referral.team_id, role=User.Role.SOCIAL_WORKER, is_active=True
+            )
 
 
 class DeclineSerializer(serializers.Serializer):
@@ -220,8 +224,10 @@ class DeclineSerializer(serializers.Serializer):
 
 
 class TransferSerializer(serializers.Serializer):
-    team = serializers.PrimaryKeyRelatedField(queryset=_team_queryset())
-    note = serializers.CharField(max_length=2000)
+    team = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.filter(kind=Organization.Kind.TEAM, is_active=True)
+    )
+    note = serializers.CharField(max_length=2000, help_text=_("For social work only; the police see the new team."))
 
 
 class CancelSerializer(serializers.Serializer):

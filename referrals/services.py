@@ -19,6 +19,7 @@ from guardian.shortcuts import assign_perm
 from accounts import calendar
 from accounts.models import District, Organization
 from accounts.services import notify_about, notify_many
+from referrals import policy
 from referrals.models import (
     DEFAULT_SLA,
     OPEN_STATUSES,
@@ -32,6 +33,7 @@ from referrals.models import (
     ReferralEscalation,
     ReferralEvent,
     ReferralPerson,
+    ReferralUserObjectPermission,
     SLAPolicy,
     StationTeamMatch,
     Status,
@@ -40,6 +42,7 @@ from referrals.models import (
 User = get_user_model()
 Kind = ReferralEvent.Kind
 MIN_ESCALATION_GAP = timedelta(minutes=30)
+IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
 LAST_ESCALATION_LEVEL = 2
 
 
@@ -79,6 +82,12 @@ def _record(referral, kind, actor, *, from_status="", note="", shared=True, at=N
         shared=shared,
         at=at or timezone.now(),
     )
+
+
+def _record_handover(referral, actor, note, at=None):
+    """Handover, dispatch and redirect notes are written for social work: the police see only who has it."""
+    if (note or "").strip():
+        _record(referral, Kind.HANDOVER_NOTE, actor, note=note.strip(), shared=False, at=at)
 
 
 def _save(referral, *fields, now=None):
@@ -123,95 +132,10 @@ def team_workers(team):
     return list(User.objects.filter(organization=team, role=User.Role.SOCIAL_WORKER, is_active=True))
 
 
-# --- who may do what ------------------------------------------------------------------
-def _is_team_side(user, referral):
-    """Social work that receives the referral: the team's workers, its supervisors, the assigned worker."""
-    if user.is_administrator:
-        return True
-    if referral.assigned_worker_id == user.pk:
-        return True
-    org = user.organization
-    if org is None or referral.team_id is None:
-        return False
-    if user.is_social_worker:
-        return org.pk == referral.team_id
-    if user.is_supervisor and not org.is_police:
-        return referral.team.path.startswith(org.path)
-    return False
-
-
-def _require_team_side(user, referral):
-    if not _is_team_side(user, referral):
-        raise PermissionDenied(_("Only the receiving team can do this."))
-
-
-def _require_supervisor(user, referral):
-    org = user.organization
-    allowed = user.is_administrator or (
-        user.is_supervisor
-        and org is not None
-        and not org.is_police
-        and referral.team is not None
-        and referral.team.path.startswith(org.path)
-    )
-    if not allowed:
-        raise PermissionDenied(_("Only a supervisor of the receiving team can do this."))
-
-
-def _require_dispatcher(user, referral):
-    org = user.organization
-    allowed = user.is_administrator or (
-        user.is_intake_coordinator and org is not None and org.district_id == referral.district_id
-    )
-    if not allowed:
-        raise PermissionDenied(_("Only the district's intake coordinator can dispatch referrals."))
-
-
-def _require_referrer(user, referral):
-    allowed = (
-        user.is_administrator
-        or referral.referring_officer_id == user.pk
-        or (user.is_officer and user.organization_id == referral.referring_station_id)
-    )
-    if not allowed:
-        raise PermissionDenied(_("Only the referring police can do this."))
-
-
+# --- who may do what: referrals/policy.py ------------------------------------------------
 def allowed_actions(user, referral):
     """The actions a page or API client may offer ``user`` for ``referral``."""
-    actions = set()
-    team_side = _is_team_side(user, referral)
-    s = referral.status
-    if team_side and s == Status.SUBMITTED:
-        actions |= {"acknowledge"}
-    if team_side and s in (Status.SUBMITTED, Status.ACKNOWLEDGED):
-        actions |= {"accept", "decline", "confirm_level"}
-    if team_side and s in OPEN_STATUSES:
-        actions |= {"transfer", "note", "share"}
-    if team_side and s == Status.ACCEPTED:
-        actions |= {"first_contact"}
-    if team_side and s in (Status.ACCEPTED, Status.IN_PROGRESS):
-        actions |= {"close"}
-    try:
-        _require_supervisor(user, referral)
-        if s in (Status.ACCEPTED, Status.IN_PROGRESS):
-            actions.add("reassign")
-    except PermissionDenied:
-        pass
-    if (user.is_intake_coordinator or user.is_administrator) and referral.team_id is None and s == Status.SUBMITTED:
-        actions.add("dispatch")
-    if (user.is_intake_coordinator or user.is_supervisor or user.is_administrator) and s == Status.DECLINED:
-        if not (user.organization and user.organization.is_police):
-            actions.add("redirect")
-    if user.is_police or user.is_administrator:
-        if s in (Status.SUBMITTED, Status.ACKNOWLEDGED):
-            try:
-                _require_referrer(user, referral)
-                actions.add("cancel")
-            except PermissionDenied:
-                pass
-        actions.add("note")
-    return actions
+    return policy.allowed_actions(user, referral)
 
 
 # --- SLA -----------------------------------------------------------------------------
@@ -274,18 +198,49 @@ def next_reference(year, prefix="R"):
 
 
 # --- filing ------------------------------------------------------------------------
+class IdempotencyConflict(Exception):
+    """The Idempotency-Key was used before with a different request."""
+
+
 @transaction.atomic
-def submit_referral(actor, *, persons=(), station=None, idempotency_key="", **fields):
+def submit_referral_once(actor, *, idempotency_key, request_hash, **kwargs):
+    """File a referral at most once per key: returns (referral, created).
+
+    The key is claimed before anything is written, in the same transaction as the referral:
+    a concurrent retry waits on the key's unique index until the first request commits, then
+    gets the first referral (same request) or ``IdempotencyConflict`` (a different one). A key
+    older than ``IDEMPOTENCY_KEY_TTL`` is forgotten and may be used again.
+    """
+    policy.require(actor, "file", _provisional(actor, kwargs.get("station")))
+    IdempotencyKey.objects.filter(
+        user=actor, key=idempotency_key, created_at__lt=timezone.now() - IDEMPOTENCY_KEY_TTL
+    ).delete()
+    try:
+        with transaction.atomic():
+            claim = IdempotencyKey.objects.create(user=actor, key=idempotency_key, request_hash=request_hash)
+    except IntegrityError:
+        earlier = IdempotencyKey.objects.select_related("referral").get(user=actor, key=idempotency_key)
+        if earlier.request_hash != request_hash or earlier.referral is None:
+            raise IdempotencyConflict from None
+        return earlier.referral, False
+    referral = submit_referral(actor, **kwargs)
+    claim.referral = referral
+    claim.save(update_fields=["referral"])
+    return referral, True
+
+
+def _provisional(actor, station):
+    """The referral-to-be, for asking the policy whether ``actor`` may file for ``station``."""
+    return Referral(created_by=actor, referring_station=station or actor.organization)
+
+
+@transaction.atomic
+def submit_referral(actor, *, persons=(), station=None, **fields):
     """File a referral. ``persons`` is a list of (Person data dict or Person, role).
 
     ``fields`` are Referral fields from a validated form or serializer.
     """
-    if not (actor.is_officer or actor.is_administrator or actor.role == User.Role.INTEGRATION):
-        raise PermissionDenied(_("Only police can file referrals."))
-    if idempotency_key:
-        existing = IdempotencyKey.objects.filter(user=actor, key=idempotency_key).select_related("referral").first()
-        if existing:
-            return existing.referral
+    policy.require(actor, "file", _provisional(actor, station))
     station = station or actor.organization
     if station is None or station.kind != Organization.Kind.STATION:
         raise ValidationError({"station": _("Choose the police station filing this referral.")})
@@ -316,14 +271,6 @@ def submit_referral(actor, *, persons=(), station=None, idempotency_key="", **fi
     _record(referral, Kind.SUBMITTED, actor)
     if referral.linked_to_id:
         _record(referral, Kind.LINKED, actor, note=referral.linked_to.reference)
-    if idempotency_key:
-        try:
-            with transaction.atomic():
-                IdempotencyKey.objects.create(user=actor, key=idempotency_key, referral=referral)
-        except IntegrityError:
-            # A concurrent retry with the same key won: undo ours, return theirs.
-            transaction.set_rollback(True)
-            return IdempotencyKey.objects.get(user=actor, key=idempotency_key).referral
     _announce_new(referral, actor, now)
     return referral
 
@@ -370,8 +317,7 @@ def _alert_on_call(referral, actor, now):
 @transaction.atomic
 def acknowledge_referral(actor, referral):
     _lock(referral)
-    _require_team_side(actor, referral)
-    _require_status(referral, Status.SUBMITTED)
+    policy.require(actor, "acknowledge", referral)
     return _acknowledge(actor, referral)
 
 
@@ -391,8 +337,7 @@ def _acknowledge(actor, referral):
 def accept_referral(actor, referral, worker=None):
     """Accept and assign a worker (the actor when none is given: a claim)."""
     _lock(referral)
-    _require_team_side(actor, referral)
-    _require_status(referral, Status.SUBMITTED, Status.ACKNOWLEDGED)
+    policy.require(actor, "accept", referral)
     worker = worker or actor
     _check_worker(worker, referral)
     if referral.status == Status.SUBMITTED:
@@ -434,8 +379,7 @@ def bulk_accept(actor, referrals, worker):
 @transaction.atomic
 def reassign_referral(actor, referral, worker, note=""):
     _lock(referral)
-    _require_supervisor(actor, referral)
-    _require_status(referral, Status.ACCEPTED, Status.IN_PROGRESS)
+    policy.require(actor, "reassign", referral)
     _check_worker(worker, referral)
     referral.assigned_worker = worker
     referral.needs_reassignment = False
@@ -448,8 +392,7 @@ def reassign_referral(actor, referral, worker, note=""):
 @transaction.atomic
 def confirm_level(actor, referral, level):
     _lock(referral)
-    _require_team_side(actor, referral)
-    _require_status(referral, Status.SUBMITTED, Status.ACKNOWLEDGED)
+    policy.require(actor, "confirm_level", referral)
     if level not in (1, 2, 3):
         raise ValidationError({"level": _("Choose level 1, 2 or 3.")})
     before_level = referral.level
@@ -467,8 +410,7 @@ def confirm_level(actor, referral, level):
 @transaction.atomic
 def decline_referral(actor, referral, reason, note=""):
     _lock(referral)
-    _require_team_side(actor, referral)
-    _require_status(referral, Status.SUBMITTED, Status.ACKNOWLEDGED)
+    policy.require(actor, "decline", referral)
     if reason not in DeclineReason.values:
         raise ValidationError({"reason": _("Choose a reason for declining.")})
     if reason == DeclineReason.OTHER:
@@ -488,19 +430,15 @@ def decline_referral(actor, referral, reason, note=""):
 def transfer_referral(actor, referral, team, note):
     """Hand an open referral to another team: the SLA clock restarts, history stays."""
     _lock(referral)
-    if not (
-        actor.is_intake_coordinator and actor.organization and actor.organization.district_id == referral.district_id
-    ):
-        _require_team_side(actor, referral)
-    _require_status(referral, *OPEN_STATUSES)
+    policy.require(actor, "transfer", referral)
     _require_text(note, "note", _("Write a handover note for the new team."))
     _move_to_team(actor, referral, team, note)
     return referral
 
 
 def _move_to_team(actor, referral, team, note, kind=Kind.TRANSFERRED):
-    if team is None or team.kind != Organization.Kind.TEAM:
-        raise ValidationError({"team": _("Choose a social-work team.")})
+    if team is None or team.kind != Organization.Kind.TEAM or not team.is_active:
+        raise ValidationError({"team": _("Choose an active social-work team.")})
     if team.pk == referral.team_id:
         raise ValidationError({"team": _("The referral is already with this team.")})
     now = timezone.now()
@@ -523,7 +461,8 @@ def _move_to_team(actor, referral, team, note, kind=Kind.TRANSFERRED):
         "escalation_level",
         now=now,
     )
-    _record(referral, kind, actor, from_status=before, note=f"{team.name}: {note}".strip(": "), at=now)
+    _record(referral, kind, actor, from_status=before, note=team.name, at=now)
+    _record_handover(referral, actor, note, at=now)
     _notify(team_workers(team) + team_supervisors(team), referral, _("new referral for your team"))
     _notify(_referrers(referral), referral, _("transferred to another team"))
 
@@ -532,19 +471,17 @@ def _move_to_team(actor, referral, team, note, kind=Kind.TRANSFERRED):
 def dispatch_referral(actor, referral, team, note=""):
     """A coordinator routes a referral from the district intake queue to a team."""
     _lock(referral)
-    _require_dispatcher(actor, referral)
-    _require_status(referral, Status.SUBMITTED)
-    if referral.team_id is not None:
-        _refuse(_("This referral has already been dispatched."))
-    if team is None or team.kind != Organization.Kind.TEAM:
-        raise ValidationError({"team": _("Choose a social-work team.")})
+    policy.require(actor, "dispatch", referral)
+    if team is None or team.kind != Organization.Kind.TEAM or not team.is_active:
+        raise ValidationError({"team": _("Choose an active social-work team.")})
     referral.team = team
     # The SLA clock started at filing; the team's own calendar now applies.
     referral.ack_due_at = acknowledge_due(referral, referral.filed_at)
     if referral.escalation_level == 0:
         referral.escalate_at = referral.ack_due_at
     _save(referral, "team", "ack_due_at", "escalate_at")
-    _record(referral, Kind.DISPATCHED, actor, note=f"{team.name}: {note}".strip(": "))
+    _record(referral, Kind.DISPATCHED, actor, note=team.name)
+    _record_handover(referral, actor, note)
     _notify(team_workers(team) + team_supervisors(team), referral, _("new referral for your team"))
     if referral.level == 1 and not calendar.is_business_time(team, timezone.now()):
         _alert_on_call(referral, actor, timezone.now())
@@ -555,11 +492,7 @@ def dispatch_referral(actor, referral, team, note=""):
 def redirect_referral(actor, referral, team, note):
     """Send a declined referral to another team (declined → submitted)."""
     _lock(referral)
-    if not (actor.is_administrator or actor.is_intake_coordinator or actor.is_supervisor) or (
-        actor.organization and actor.organization.is_police
-    ):
-        raise PermissionDenied(_("Only a coordinator or supervisor can redirect a referral."))
-    _require_status(referral, Status.DECLINED)
+    policy.require(actor, "redirect", referral)
     _require_text(note, "note", _("Write a note for the new team."))
     referral.decline_reason = ""
     _move_to_team(actor, referral, team, note, kind=Kind.REDIRECTED)
@@ -570,8 +503,7 @@ def redirect_referral(actor, referral, team, note):
 @transaction.atomic
 def record_first_contact(actor, referral, at=None, note=""):
     _lock(referral)
-    _require_team_side(actor, referral)
-    _require_status(referral, Status.ACCEPTED)
+    policy.require(actor, "first_contact", referral)
     now = timezone.now()
     at = at or now
     if at > now + timedelta(minutes=5):
@@ -590,8 +522,7 @@ def record_first_contact(actor, referral, at=None, note=""):
 @transaction.atomic
 def close_referral(actor, referral, outcome, summary, referred_to=""):
     _lock(referral)
-    _require_team_side(actor, referral)
-    _require_status(referral, Status.ACCEPTED, Status.IN_PROGRESS)
+    policy.require(actor, "close", referral)
     if outcome not in Outcome.values:
         raise ValidationError({"outcome": _("Choose an outcome.")})
     _require_text(summary, "summary", _("Write a summary the referring officer can read."))
@@ -614,8 +545,7 @@ def close_referral(actor, referral, outcome, summary, referred_to=""):
 @transaction.atomic
 def cancel_referral(actor, referral, reason):
     _lock(referral)
-    _require_referrer(actor, referral)
-    _require_status(referral, Status.SUBMITTED, Status.ACKNOWLEDGED)
+    policy.require(actor, "cancel", referral)
     _require_text(reason, "reason", _("Say why the referral is cancelled."))
     before = referral.status
     referral.status = Status.CANCELLED
@@ -630,13 +560,11 @@ def cancel_referral(actor, referral, reason):
 # --- notes and sharing -----------------------------------------------------------------------
 @transaction.atomic
 def add_note(actor, referral, text, visibility=CaseNote.Visibility.INTERNAL):
+    policy.require(actor, "note", referral)
     _require_text(text, "text", _("Write the note."))
-    if actor.is_police:
+    if actor.reads_shared_view:
         # Police write to the social worker; everything they write is shared.
         visibility = CaseNote.Visibility.SHARED
-    elif not _is_team_side(actor, referral) and not actor.is_intake_coordinator:
-        if not Referral.objects.visible_to(actor).filter(pk=referral.pk).exists():
-            raise PermissionDenied(_("You cannot write notes on this referral."))
     if visibility not in CaseNote.Visibility.values:
         raise ValidationError({"visibility": _("Choose who may read the note.")})
     note = CaseNote(referral=referral, author=actor, text=text.strip(), visibility=visibility)
@@ -644,7 +572,7 @@ def add_note(actor, referral, text, visibility=CaseNote.Visibility.INTERNAL):
     note.save()
     Referral.objects.filter(pk=referral.pk).update(updated_at=note.created_at)
     if visibility == CaseNote.Visibility.SHARED:
-        others = _referrers(referral) if not actor.is_police else [referral.assigned_worker]
+        others = _referrers(referral) if not actor.reads_shared_view else [referral.assigned_worker]
         _notify([u for u in others if u and u.pk != actor.pk], referral, _("new shared note"))
     return note
 
@@ -652,10 +580,10 @@ def add_note(actor, referral, text, visibility=CaseNote.Visibility.INTERNAL):
 @transaction.atomic
 def share_with_worker(actor, referral, worker):
     """Let one more social worker (e.g. a colleague covering a visit) see this referral."""
-    if not (actor.is_administrator or referral.assigned_worker_id == actor.pk):
-        _require_supervisor(actor, referral)
-    if not (worker.is_active and worker.is_social_worker):
-        raise ValidationError({"worker": _("Choose an active social worker.")})
+    policy.require(actor, "share", referral)
+    agency = referral.team.nearest(Organization.Kind.AGENCY) if referral.team_id else None
+    if not (worker.is_active and worker.is_social_worker and (agency is None or agency.contains(worker.organization))):
+        raise ValidationError({"worker": _("Choose an active social worker of the same agency.")})
     assign_perm("referrals.view_referral", worker, referral)
     _record(
         referral, Kind.ASSIGNED, actor, note=_("shared with %(name)s") % {"name": worker.get_full_name()}, shared=False
@@ -672,6 +600,27 @@ def flag_departed_worker(worker):
         .filter(assigned_worker=worker, status__in=OPEN_STATUSES, needs_reassignment=False)
         .select_related("team")
     )
+    return _flag_for_reassignment(cases)
+
+
+@transaction.atomic
+def worker_moved(worker):
+    """A worker who changes team or agency leaves the old team's cases behind.
+
+    The old team's open cases assigned to them are flagged for reassignment, and every referral
+    shared with them by an object grant is un-shared: their new post decides what they see.
+    """
+    cases = list(
+        Referral.objects.select_for_update(of=("self",))
+        .filter(assigned_worker=worker, status__in=OPEN_STATUSES, needs_reassignment=False)
+        .exclude(team_id=worker.organization_id)
+        .select_related("team")
+    )
+    ReferralUserObjectPermission.objects.filter(user=worker).delete()
+    return _flag_for_reassignment(cases)
+
+
+def _flag_for_reassignment(cases):
     for referral in cases:
         referral.needs_reassignment = True
         _save(referral, "needs_reassignment")
@@ -686,12 +635,11 @@ def rematch_station(actor, station, team, starts_on, note):
 
     Returns the referrals that moved, for the report shown to the administrator.
     """
-    if not actor.is_administrator:
-        raise PermissionDenied(_("Only an administrator can change station–team matching."))
+    policy.require(actor, "rematch", None)
     if station.kind != Organization.Kind.STATION:
         raise ValidationError({"station": _("Choose a police station.")})
-    if team.kind != Organization.Kind.TEAM:
-        raise ValidationError({"team": _("Choose a social-work team.")})
+    if team.kind != Organization.Kind.TEAM or not team.is_active:
+        raise ValidationError({"team": _("Choose an active social-work team.")})
     _require_text(note, "note", _("Write a handover note for the new team."))
     StationTeamMatch.objects.filter(station=station, ends_on__isnull=True, starts_on__lt=starts_on).update(
         ends_on=starts_on - timedelta(days=1)
@@ -765,8 +713,17 @@ def _escalate_batch(claimed, now, recipients):
     new = _record_steps(claimed, now)
     fresh = [r for r in claimed if r.pk in new]
     ReferralEvent.objects.bulk_create(
-        [ReferralEvent(referral=r, kind=Kind.ESCALATED, note=str(r.escalation_level + 1), shared=False, at=now,
-                       to_status=r.status) for r in fresh]
+        [
+            ReferralEvent(
+                referral=r,
+                kind=Kind.ESCALATED,
+                note=str(r.escalation_level + 1),
+                shared=False,
+                at=now,
+                to_status=r.status,
+            )
+            for r in fresh
+        ]
     )
     messages = []
     for r in fresh:
@@ -814,8 +771,7 @@ def acknowledge_escalation(actor, escalation):
     """A supervisor takes responsibility for an escalation; recorded once."""
     escalation = ReferralEscalation.objects.select_for_update().select_related("referral").get(pk=escalation.pk)
     referral = escalation.referral
-    if not (actor.is_administrator or actor.is_intake_coordinator):
-        _require_supervisor(actor, referral)
+    policy.require(actor, "acknowledge_escalation", referral)
     if escalation.acknowledged_at is None:
         escalation.acknowledged_by = actor
         escalation.acknowledged_at = timezone.now()

@@ -201,6 +201,7 @@ def queue(request):
     if request.GET.get("format") in ("csv", "xlsx"):
         return _export(request, qs, "triage-queue")
     page = _page(request, qs)
+    page.object_list = _decorate_rows(request.user, page.object_list)
     context = {
         "page": page,
         "filters": filters,
@@ -213,14 +214,15 @@ def queue(request):
     return render(request, "referrals/queue.html", context)
 
 
-def _attach_risk_flags(referrals):
-    """Risk badges for a page of rows: one query whatever the number of rows."""
+def _decorate_rows(user, referrals):
+    """Risk badges (one query whatever the number of rows) and the actions the policy offers on each row."""
     from safety.services import active_flags_for
 
     rows = list(referrals)
     flags = active_flags_for(households={r.household_id for r in rows if r.household_id})
     for r in rows:
         r.risk_flags = [f for f in flags if f.household_id == r.household_id]
+        r.actions = services.allowed_actions(user, r)
     return rows
 
 
@@ -309,11 +311,9 @@ def acknowledge_escalation(request, pk):
     require_role(request.user, R.SUPERVISOR, R.INTAKE_COORDINATOR)
     visible = Referral.objects.visible_to(request.user).values("pk")
     escalation = _visible_escalation(request.user, pk, visible)
-    try:
-        services.acknowledge_escalation(request.user, escalation)
-        messages.success(request, _("You are now responsible for this escalation."))
-    except PermissionDenied as exc:
-        messages.error(request, str(exc))
+    # A refusal (PermissionDenied) answers 403: the escalation is visible, the action is not the user's.
+    services.acknowledge_escalation(request.user, escalation)
+    messages.success(request, _("You are now responsible for this escalation."))
     return redirect("referrals:escalations")
 
 
@@ -399,7 +399,7 @@ def _detail_context(request, referral, **forms_with_errors):
             selectors.visible_referrals(user).filter(household_id=referral.household_id).exclude(pk=referral.pk)[:20]
         )
     flags = []
-    if not user.is_police:
+    if not user.reads_shared_view:
         from safety.services import active_flags_for
 
         flags = active_flags_for(
@@ -415,8 +415,8 @@ def _detail_context(request, referral, **forms_with_errors):
         "persons": persons,
         "related": related,
         "next_step": OUTCOME_NEXT_STEP.get(referral.outcome, ""),
-        "show_internal": not user.is_police,
-        "escalation_rows": referral.escalations.all() if not user.is_police else [],
+        "show_internal": not user.reads_shared_view,
+        "escalation_rows": referral.escalations.all() if not user.reads_shared_view else [],
         "now": timezone.now(),
     }
     blank = {
@@ -522,9 +522,6 @@ def act(request, pk, action):
             return _after_action(request, referral)
         _errors_to_form(form, exc)
         return _action_failed(request, referral, action, form)
-    except PermissionDenied as exc:
-        messages.error(request, str(exc))
-        return _after_action(request, referral)
     messages.success(request, f"{referral.reference}: {done}")
     return _after_action(request, referral)
 
@@ -545,7 +542,7 @@ def _after_action(request, referral):
     if request.htmx and request.POST.get("row"):
         fresh = selectors.visible_referrals(request.user).filter(pk=referral.pk).first()
         if fresh is not None:
-            _attach_risk_flags([fresh])
+            _decorate_rows(request.user, [fresh])
         return render(request, "referrals/_queue_row.html", {"r": fresh, "now": timezone.now(), "in_place": True})
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):

@@ -68,7 +68,7 @@ class RiskSource(models.TextChoices):
 
 
 def _social_work_only(user):
-    return user.is_authenticated and not user.is_police
+    return user.is_authenticated and not user.reads_shared_view
 
 
 class SafetyContact(models.Model):

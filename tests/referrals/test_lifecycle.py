@@ -131,7 +131,12 @@ def test_transfer_restarts_the_clock_and_keeps_history(world):
     r.refresh_from_db()
     assert (r.status, r.team, r.assigned_worker, r.sla_cycle) == (Status.SUBMITTED, other, None, 2)
     assert r.ack_due_at > before_due
-    assert r.events.filter(kind="transferred", note__contains="Youth team").exists()
+    assert r.events.filter(kind="transferred", note=other.name, shared=True).exists()
+    handover = r.events.get(kind="handover_note")
+    assert (handover.note, handover.shared) == ("Youth team is better placed", False)
+    # The referring officer reads who has it now, never the handover note.
+    seen_by_police = ReferralEvent.objects.visible_to(world.officer).filter(referral=r)
+    assert not seen_by_police.filter(note__contains="better placed").exists()
 
 
 def test_bulk_assign_reports_what_could_not_be_assigned(world):

@@ -1,0 +1,139 @@
+"""Who may do what: each app declares one table of role × action × relation.
+
+An app's ``policy.py`` builds a :class:`Policy` from
+
+* ``RELATIONS``: how a user stands to a record (``own``, ``team``, ``station``, ``subtree``,
+  ``district``, ``granted``, ``any``) as small predicates, evaluated lazily and only when a
+  rule asks for them;
+* ``RULES``: per action, which roles may act through which relations, and in which record
+  statuses the action exists at all.
+
+Services call ``POLICY.require(actor, action, record)`` before every state change; pages and the
+API offer ``POLICY.allowed_actions(user, record)``, so what is shown and what is allowed cannot
+drift apart. A role without a relation listed for an action is refused (``PermissionDenied``);
+an action that does not exist in the record's current status is a rule (``ValidationError``).
+
+Visibility (what a user may *see*) stays in each model's ``visible_to(user)``: a record the user
+cannot see never reaches a policy check, it answers 404 first.
+"""
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext_lazy as _
+
+# Roles as the policy sees them: a supervisor of a police unit is a station head.
+OFFICER = "officer"
+STATION_HEAD = "station_head"
+SOCIAL_WORKER = "social_worker"
+SUPERVISOR = "supervisor"
+COORDINATOR = "intake_coordinator"
+ADMINISTRATOR = "administrator"
+INTEGRATION = "integration"
+ROLES = (OFFICER, STATION_HEAD, SOCIAL_WORKER, SUPERVISOR, COORDINATOR, ADMINISTRATOR, INTEGRATION)
+
+# The relation every administrator has to every record.
+ANY = "any"
+
+
+def role_of(user) -> str:
+    """The policy role of ``user``; "" for anonymous or deactivated accounts (who may do nothing)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return ""
+    if user.is_administrator:
+        return ADMINISTRATOR
+    if user.role == SUPERVISOR and user.is_police:
+        return STATION_HEAD
+    return user.role
+
+
+def contains(org, other) -> bool:
+    """``other`` is ``org`` or lies below it in the organisation tree."""
+    return org is not None and org.contains(other)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may take one action, and in which statuses of the record it exists."""
+
+    who: Mapping[str, frozenset[str]]
+    statuses: frozenset[str] = frozenset()  # empty: any status
+    when: Callable[[Any], bool] | None = None  # a further condition on the record itself
+    when_refusal: Any = None  # what to say when that condition fails
+    refusal: Any = _("You are not allowed to do this.")
+    on_record: bool = True  # False: an action on the organisation (filing, re-matching), not on a record
+
+
+def rule(
+    refusal=None, *, statuses: Iterable[str] = (), when=None, when_refusal=None, on_record=True, **who: Iterable[str]
+) -> Rule:
+    """``rule(social_worker={"team"}, supervisor={"subtree"}, administrator={"any"}, statuses=OPEN)``."""
+    kwargs = {"refusal": refusal} if refusal is not None else {}
+    return Rule(
+        who={role: frozenset(rels) for role, rels in who.items()},
+        statuses=frozenset(str(s) for s in statuses),
+        when=when,
+        when_refusal=when_refusal,
+        on_record=on_record,
+        **kwargs,
+    )
+
+
+@dataclass
+class Policy:
+    rules: Mapping[str, Rule]
+    relations: Mapping[str, Callable[[Any, Any], bool]]
+    status_of: Callable[[Any], str] = field(default=lambda obj: getattr(obj, "status", ""))
+    not_now: Callable[[Any], Any] = field(
+        default=lambda obj: (
+            _("This record is %(status)s; that action is not possible now.")
+            % {"status": obj.get_status_display() if hasattr(obj, "get_status_display") else ""}
+        )
+    )
+
+    def __post_init__(self):
+        for action, r in self.rules.items():
+            for role, rels in r.who.items():
+                if role not in ROLES:
+                    raise ValueError(f"{action}: unknown role {role!r}")
+                unknown = set(rels) - set(self.relations) - {ANY}
+                if unknown:
+                    raise ValueError(f"{action}: unknown relations {sorted(unknown)}")
+
+    def relation_holds(self, user, name: str, obj) -> bool:
+        return name == ANY or bool(self.relations[name](user, obj))
+
+    def permits(self, user, action: str, obj) -> bool:
+        """Role × relation only: may ``user`` take ``action`` on ``obj`` at all?"""
+        wanted = self.rules[action].who.get(role_of(user), frozenset())
+        # In the order RELATIONS declares them: cheap attribute tests first, queries last.
+        return any(self.relation_holds(user, name, obj) for name in (ANY, *self.relations) if name in wanted)
+
+    def why_not_now(self, action: str, obj):
+        """None when the action exists in the record's current state, else the reason it does not."""
+        r = self.rules[action]
+        if r.statuses and self.status_of(obj) not in r.statuses:
+            return self.not_now(obj)
+        if r.when is not None and not r.when(obj):
+            return r.when_refusal or self.not_now(obj)
+        return None
+
+    def can(self, user, action: str, obj) -> bool:
+        return self.permits(user, action, obj) and self.why_not_now(action, obj) is None
+
+    def require(self, user, action: str, obj) -> None:
+        """For services: refuse with ``PermissionDenied`` (role) or ``ValidationError`` (state)."""
+        if not self.permits(user, action, obj):
+            raise PermissionDenied(self.rules[action].refusal)
+        reason = self.why_not_now(action, obj)
+        if reason is not None:
+            raise ValidationError(reason)
+
+    def allowed_actions(self, user, obj) -> set[str]:
+        return {a for a, r in self.rules.items() if r.on_record and self.can(user, a, obj)}
+
+    def table(self):
+        """(action, role, relations) rows, for the README and the permission-matrix report."""
+        return [(a, role, sorted(rels)) for a, r in self.rules.items() for role, rels in sorted(r.who.items())]
