@@ -1,5 +1,7 @@
 """State changes for accounts: notifications and their e-mail outbox."""
 
+import hashlib
+import hmac
 import logging
 from datetime import timedelta
 
@@ -125,6 +127,43 @@ def deliver_pending_emails(older_than=timedelta(seconds=30), limit=500):
 
 def client_ip(request):
     return request.META.get("REMOTE_ADDR") or None
+
+
+def keyed_hash(text):
+    """HMAC of a search term or lookup value: the log can tell two searches apart without holding the term."""
+    normalised = " ".join(str(text or "").split()).lower()
+    return hmac.new(settings.SEARCH_HASH_KEY.encode(), normalised.encode(), hashlib.sha256).hexdigest()
+
+
+def log_search(request, term, matches, *, object_type="referral"):
+    """A search or lookup: the keyed hash of the term and the number of matches, never the term itself."""
+    return log_access(
+        request,
+        action=AccessLog.Action.SEARCH,
+        object_type=object_type,
+        detail=f"term={keyed_hash(term)} matches={matches}",
+    )
+
+
+def log_reads(request, records, *, detail="list"):
+    """One access-log row per record shown in a list or export page, in one insert."""
+    user = request.user if request.user.is_authenticated else None
+    ip = client_ip(request)
+    now = timezone.now()
+    return AccessLog.objects.bulk_create(
+        [
+            AccessLog(
+                user=user,
+                action=AccessLog.Action.VIEW,
+                object_type=r._meta.label_lower,
+                object_id=str(r.pk),
+                detail=detail[:200],
+                ip_address=ip,
+                at=now,
+            )
+            for r in records
+        ]
+    )
 
 
 def log_access(request, obj=None, *, action=AccessLog.Action.VIEW, object_type=None, object_id="", detail=""):

@@ -57,3 +57,29 @@ class VisibleViewSetMixin:
 
     def get_queryset(self):
         return visible(super().get_queryset(), self.request.user)
+
+
+class RecordViewSetMixin(VisibleViewSetMixin):
+    """For viewsets of case, safety and patrol records: visible only, and every read is in the access log
+    (a retrieve writes one row, a list one row per record on the page, in one insert)."""
+
+    def retrieve(self, request, *args, **kwargs):
+        from rest_framework.response import Response
+
+        from accounts.services import log_access
+
+        instance = self.get_object()
+        log_access(request, instance)
+        return Response(self.get_serializer(instance).data)
+
+    def list(self, request, *args, **kwargs):
+        from rest_framework.response import Response
+
+        from accounts.services import log_reads
+
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        rows = list(page) if page is not None else list(queryset)
+        log_reads(request, rows)
+        data = self.get_serializer(rows, many=True).data
+        return self.get_paginated_response(data) if page is not None else Response(data)

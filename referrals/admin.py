@@ -1,6 +1,9 @@
-from django.contrib import admin
-from guardian.admin import GuardedModelAdmin
+"""Administrators configure SLA policies here; referrals and their history are read, never edited:
+every change goes through the pages or the API so the rules, events and timers apply."""
 
+from django.contrib import admin
+
+from accounts.admin_tools import HistoryAdmin, HistoryInline
 from referrals.models import (
     CaseNote,
     Household,
@@ -19,28 +22,22 @@ class SLAPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(StationTeamMatch)
-class StationTeamMatchAdmin(admin.ModelAdmin):
+class StationTeamMatchAdmin(HistoryAdmin):
+    """Matching changes on the Station–team matching page, which moves the open referrals with it."""
+
     list_display = ["station", "team", "starts_on", "ends_on", "note"]
     list_filter = ["team"]
-    autocomplete_fields = ["station", "team"]
     search_fields = ["station__name", "team__name"]
 
 
-class EventInline(admin.TabularInline):
+class EventInline(HistoryInline):
     model = ReferralEvent
-    extra = 0
-    can_delete = False
     fields = ["at", "kind", "actor", "from_status", "to_status", "note", "shared"]
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Referral)
-class ReferralAdmin(GuardedModelAdmin):
-    """Read-only: every change goes through the pages or the API so rules and events apply."""
-
+class ReferralAdmin(HistoryAdmin):
     list_display = [
         "reference",
         "status",
@@ -56,29 +53,18 @@ class ReferralAdmin(GuardedModelAdmin):
     inlines = [EventInline]
     exclude = ["narrative"]
 
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields if f.name != "narrative"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Household)
-class HouseholdAdmin(admin.ModelAdmin):
+class HouseholdAdmin(HistoryAdmin):
     list_display = ["id", "label", "district", "created_at"]
     search_fields = ["label"]
 
 
 @admin.register(ReferralEscalation)
-class EscalationAdmin(admin.ModelAdmin):
+class EscalationAdmin(HistoryAdmin):
     list_display = ["referral", "cycle", "level", "due_at", "fired_at", "acknowledged_by"]
-    readonly_fields = ["referral", "cycle", "level", "due_at", "fired_at", "acknowledged_by", "acknowledged_at"]
 
 
 @admin.register(CaseNote)
-class CaseNoteAdmin(admin.ModelAdmin):
+class CaseNoteAdmin(HistoryAdmin):
     list_display = ["referral", "author", "visibility", "created_at"]
-    readonly_fields = ["referral", "author", "visibility", "text", "created_at"]

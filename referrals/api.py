@@ -14,8 +14,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Organization
-from accounts.services import log_access
-from accounts.visibility import VisibleViewSetMixin
+from accounts.services import log_search
+from accounts.visibility import RecordViewSetMixin
 from referrals import selectors, serializers, services
 from referrals.models import Category, Level, Referral, Status
 
@@ -45,7 +45,9 @@ class ReferralFilter(django_filters.FilterSet):
         fields = ["status", "level", "category", "team", "station", "filed_after", "filed_before"]
 
     def search(self, queryset, name, value):
-        return queryset.filter(pk__in=selectors.search(self.request.user, value).values("pk"))
+        matches = selectors.search(self.request.user, value)
+        log_search(self.request, value, "api")
+        return queryset.filter(pk__in=matches.values("pk"))
 
 
 class QueuePagination(CursorPagination):
@@ -75,7 +77,7 @@ ACTION_RESPONSES = {
 
 
 class ReferralViewSet(
-    VisibleViewSetMixin,
+    RecordViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -93,11 +95,6 @@ class ReferralViewSet(
         if self.action == "notes":
             return serializers.NoteInSerializer
         return ACTION_SERIALIZERS.get(self.action, serializers.ReferralListSerializer)
-
-    def retrieve(self, request, *args, **kwargs):
-        referral = self.get_object()
-        log_access(request, referral)
-        return Response(serializers.ReferralDetailSerializer(referral, context={"request": request}).data)
 
     @extend_schema(
         parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False)],

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.exports import table_response
 from accounts.models import AccessLog, Organization, User
-from accounts.services import log_access
+from accounts.services import log_access, log_search
 from accounts.visibility import get_visible_or_404, require_role
 from referrals import forms, prefill, selectors, services
 from referrals.models import (
@@ -330,7 +330,7 @@ def search(request):
     results = None
     if form.is_valid() and form.cleaned_data["q"]:
         results = _page(request, selectors.search(request.user, form.cleaned_data["q"]))
-        log_access(request, action=AccessLog.Action.SEARCH, object_type="referral", detail=str(results.paginator.count))
+        log_search(request, form.cleaned_data["q"], results.paginator.count)
     return render(
         request, "referrals/search.html", {"form": form, "page": results, "query": _query_without_page(request)}
     )
