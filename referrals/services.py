@@ -209,9 +209,9 @@ def submit_referral_once(actor, *, idempotency_key, request_hash, **kwargs):
     The key is claimed before anything is written, in the same transaction as the referral:
     a concurrent retry waits on the key's unique index until the first request commits, then
     gets the first referral (same request) or ``IdempotencyConflict`` (a different one). A key
-    older than ``IDEMPOTENCY_KEY_TTL`` is forgotten and may be used again.
+    older than ``IDEMPOTENCY_KEY_TTL`` is forgotten and may be used again. Filing itself (and its
+    policy check) is ``submit_referral``: a refusal there rolls the claim back with everything else.
     """
-    policy.require(actor, "file", _provisional(actor, kwargs.get("station")))
     IdempotencyKey.objects.filter(
         user=actor, key=idempotency_key, created_at__lt=timezone.now() - IDEMPOTENCY_KEY_TTL
     ).delete()
