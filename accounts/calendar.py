@@ -60,8 +60,23 @@ def add_business_time(org, start, duration):
 
 
 def add_business_days(org, start, days):
-    """``days`` full business days of ``org`` after ``start``."""
-    return add_business_time(org, start, business_day_length(org) * days)
+    """"Within N business days": by the close of the Nth business day after the day of ``start``.
+
+    Counted in ``org``'s calendar (its business days, its holidays and its ancestors', its closing
+    time and time zone), so everything filed on the same local day is due at the same moment, as
+    practitioners read the rule. A start on a closed day counts from the next business day.
+    """
+    tz = org.tz
+    first = start.astimezone(tz).date()
+    holidays = holidays_for(org, first, first + timedelta(days=MAX_CALENDAR_DAYS))
+    counted, day = 0, first
+    for _ in range(MAX_CALENDAR_DAYS):
+        day += timedelta(days=1)
+        if _is_business_day(org, day, holidays):
+            counted += 1
+            if counted >= days:
+                return datetime.combine(day, org.closes_at, tzinfo=tz)
+    raise ValueError("No business day found in the calendar window; check the team's business days.")
 
 
 def on_call_workers(team, at):

@@ -12,8 +12,9 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import override
+from django.utils.translation import ngettext, override
 from guardian.shortcuts import assign_perm
 
 from accounts import calendar
@@ -144,6 +145,26 @@ def sla_for(category, level):
     if policy:
         return policy.acknowledge_within, policy.unit
     return DEFAULT_SLA[level]
+
+
+def acknowledge_rule(referral):
+    """The SLA rule as a practitioner reads it, for the case page: "by close of business Thu 26 Nov"."""
+    amount, unit = sla_for(referral.category, referral.level)
+    if unit == SLAPolicy.Unit.BUSINESS_DAYS:
+        calendar_org = referral.team or referral.referring_station
+        day = date_format(referral.ack_due_at.astimezone(calendar_org.tz), "D j M") if referral.ack_due_at else ""
+        return ngettext(
+            "by close of business %(day)s (%(n)d business day after filing)",
+            "by close of business %(day)s (%(n)d business days after filing)",
+            amount,
+        ) % {"day": day, "n": amount}
+    hours = amount / 60 if unit == SLAPolicy.Unit.MINUTES else amount
+    if hours < 1:
+        return ngettext("within %(n)d minute, day and night", "within %(n)d minutes, day and night", amount) % {
+            "n": amount
+        }
+    hours = int(hours)
+    return ngettext("within %(n)d hour, day and night", "within %(n)d hours, day and night", hours) % {"n": hours}
 
 
 def acknowledge_due(referral, start):

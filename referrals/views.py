@@ -415,6 +415,7 @@ def _detail_context(request, referral, **forms_with_errors):
         "persons": persons,
         "related": related,
         "next_step": OUTCOME_NEXT_STEP.get(referral.outcome, ""),
+        "acknowledge_rule": services.acknowledge_rule(referral) if referral.awaiting_acknowledgement else "",
         "show_internal": not user.reads_shared_view,
         "escalation_rows": referral.escalations.all() if not user.reads_shared_view else [],
         "now": timezone.now(),

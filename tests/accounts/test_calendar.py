@@ -1,4 +1,4 @@
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -56,25 +56,33 @@ class TestBusinessCalendar:
         assert not is_business_time(team, at(2026, 11, 20, 18))
         assert not is_business_time(team, at(2026, 11, 21, 10))  # Saturday
 
-    def test_three_business_days_from_friday_evening(self):
+    def test_three_business_days_from_friday_evening_end_at_wednesdays_close(self):
+        team = TeamFactory()  # Mon-Fri 09:00-18:00
+        assert add_business_days(team, at(2026, 11, 20, 17), 3) == at(2026, 11, 25, 18)  # Fri 17:00 → Wed close
+
+    def test_same_day_filings_share_one_deadline(self):
         team = TeamFactory()
-        due = add_business_days(team, at(2026, 11, 20, 17), 3)  # Friday 17:00
-        # Fri 1h + Mon 9h + Tue 9h + Wed 8h = 27h of business time.
-        assert due == at(2026, 11, 25, 17)
+        assert add_business_days(team, at(2026, 11, 18, 8), 3) == add_business_days(team, at(2026, 11, 18, 23, 59), 3)
 
     def test_holiday_of_a_parent_organisation_is_skipped(self):
         team = TeamFactory()
         Holiday.objects.create(organization=team.parent, date=date(2026, 11, 23), name="Day off")
         due = add_business_days(team, at(2026, 11, 20, 17), 3)
-        assert due == at(2026, 11, 26, 17)
+        assert due == at(2026, 11, 26, 18)  # Monday off: Tue, Wed, Thu → Thursday's close
 
-    def test_filed_outside_hours_starts_next_morning(self):
+    def test_filed_on_a_closed_day_counts_from_the_next_business_day(self):
         team = TeamFactory()
         due = add_business_days(team, at(2026, 11, 21, 22), 1)  # Saturday night
         assert due == datetime.combine(date(2026, 11, 23), time(18), tzinfo=TPE)
 
+    def test_the_teams_own_time_zone_and_hours(self):
+        team = TeamFactory(time_zone="Asia/Hong_Kong", closes_at=time(17, 30))
+        hk = ZoneInfo("Asia/Hong_Kong")
+        # 23:30 UTC on Thursday is already Friday 07:30 in Hong Kong: Friday is the filing day.
+        due = add_business_days(team, datetime(2026, 11, 19, 23, 30, tzinfo=ZoneInfo("UTC")), 1)
+        assert due == datetime(2026, 11, 23, 17, 30, tzinfo=hk)
+
     def test_custom_week(self):
         team = TeamFactory(business_days="123456", opens_at=time(8), closes_at=time(12))
-        due = add_business_days(team, at(2026, 11, 20, 11), 1)  # Fri 11:00, 4h days
-        assert due == at(2026, 11, 21, 11)
-        assert due - at(2026, 11, 20, 11) == timedelta(days=1)
+        due = add_business_days(team, at(2026, 11, 20, 11), 1)  # Friday: Saturday is a business day here
+        assert due == at(2026, 11, 21, 12)

@@ -110,7 +110,7 @@ def test_level_three_on_friday_evening_is_due_on_the_third_business_day(world):
     # Friday 2026-11-20 17:00 Taipei; the team works Mon-Fri 09:00-18:00.
     with time_machine.travel(datetime(2026, 11, 20, 17, 0, tzinfo=TAIPEI), tick=False):
         r = file(world, level=3, category="dispute")
-    assert r.ack_due_at.astimezone(TAIPEI) == datetime(2026, 11, 25, 17, 0, tzinfo=TAIPEI)  # Wednesday
+    assert r.ack_due_at.astimezone(TAIPEI) == datetime(2026, 11, 25, 18, 0, tzinfo=TAIPEI)  # Wednesday's close
 
 
 @pytest.mark.django_db
@@ -118,7 +118,33 @@ def test_level_three_skips_the_team_holidays(world):
     Holiday.objects.create(organization=world.agency, date=date(2026, 11, 23), name="Typhoon day")
     with time_machine.travel(datetime(2026, 11, 20, 17, 0, tzinfo=TAIPEI), tick=False):
         r = file(world, level=3, category="dispute")
-    assert r.ack_due_at.astimezone(TAIPEI) == datetime(2026, 11, 26, 17, 0, tzinfo=TAIPEI)  # Thursday
+    assert r.ack_due_at.astimezone(TAIPEI) == datetime(2026, 11, 26, 18, 0, tzinfo=TAIPEI)  # Thursday's close
+
+
+@pytest.mark.django_db
+def test_case_page_shows_the_deadline_as_the_rule_reads(world, client):
+    Holiday.objects.create(organization=world.agency, date=date(2026, 11, 23), name="Typhoon day")
+    with time_machine.travel(datetime(2026, 11, 20, 17, 0, tzinfo=TAIPEI), tick=False):
+        r = file(world, level=3, category="dispute")
+        client.force_login(world.worker)
+        page = client.get(r.get_absolute_url()).content.decode()
+    assert "by close of business Thu 26 Nov (3 business days after filing)" in page
+
+
+@pytest.mark.django_db
+def test_two_routine_referrals_filed_the_same_day_share_one_deadline(world):
+    with time_machine.travel(datetime(2026, 11, 18, 9, 5, tzinfo=TAIPEI), tick=False):
+        morning = file(world, level=3, category="dispute")
+    with time_machine.travel(datetime(2026, 11, 18, 17, 55, tzinfo=TAIPEI), tick=False):
+        evening = file(world, level=3, category="dispute")
+    assert morning.ack_due_at == evening.ack_due_at == datetime(2026, 11, 23, 18, 0, tzinfo=TAIPEI)
+
+
+@pytest.mark.django_db
+def test_level_one_shows_a_clock_rule(world, client):
+    r = file(world, level=1, category="domestic_violence")
+    client.force_login(world.worker)
+    assert "within 1 hour, day and night" in client.get(r.get_absolute_url()).content.decode()
 
 
 @pytest.mark.django_db
