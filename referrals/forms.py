@@ -417,3 +417,11 @@ class RematchForm(forms.Form):
     )
     starts_on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
     note = forms.CharField(label=_("Handover note"), max_length=300)
+    hand_over_open_cases = forms.BooleanField(
+        label=_("Hand over open cases"),
+        required=False,
+        help_text=_(
+            "Also transfer accepted and in-progress cases to the new team, each with this note. "
+            "Left unticked, they stay with their worker."
+        ),
+    )

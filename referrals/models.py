@@ -502,6 +502,7 @@ class ReferralEvent(models.Model):
         NEEDS_REASSIGNMENT = "needs_reassignment", _("Needs reassignment")
         LINKED = "linked", _("Linked to another referral")
         HANDOVER_NOTE = "handover_note", _("Handover note (social work only)")
+        REMATCHED = "rematched", _("Moved to the newly matched team")
 
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(_("event"), max_length=30, choices=Kind.choices)

@@ -6,6 +6,7 @@ event, sets or clears the SLA timer and queues notifications on commit.
 Refusals raise ``ValidationError`` (a rule) or ``PermissionDenied`` (a role).
 """
 
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
@@ -650,11 +651,22 @@ def _flag_for_reassignment(cases):
     return cases
 
 
-@transaction.atomic
-def rematch_station(actor, station, team, starts_on, note):
-    """Match ``station`` to ``team`` from ``starts_on`` and move its open referrals there.
+@dataclass
+class RematchReport:
+    """What a re-matching did, for the administrator's report."""
 
-    Returns the referrals that moved, for the report shown to the administrator.
+    moved: list = field(default_factory=list)  # waiting referrals: in the new team's queue, clock unchanged
+    handed_over: list = field(default_factory=list)  # cases being worked, transferred with the handover note
+    stayed: list = field(default_factory=list)  # cases being worked that stay with their worker
+
+
+@transaction.atomic
+def rematch_station(actor, station, team, starts_on, note, hand_over_open_cases=False):
+    """Match ``station`` to ``team`` from ``starts_on``; re-matching never resets ongoing work.
+
+    Referrals not yet accepted move to the new team's queue with their SLA clock. Accepted and
+    in-progress cases stay with their worker, unless ``hand_over_open_cases``: then each is
+    transferred to the new team with the handover note, as a transfer by hand would.
     """
     policy.require(actor, "rematch", None)
     if station.kind != Organization.Kind.STATION:
@@ -667,16 +679,32 @@ def rematch_station(actor, station, team, starts_on, note):
     )
     StationTeamMatch.objects.filter(station=station, starts_on__gte=starts_on).delete()
     StationTeamMatch.objects.create(station=station, team=team, starts_on=starts_on, note=note)
-    moved = []
+    report = RematchReport()
     for referral in (
         Referral.objects.select_for_update()
         .filter(referring_station=station, status__in=OPEN_STATUSES, team__isnull=False)
         .exclude(team=team)
         .order_by("pk")
     ):
-        _move_to_team(actor, referral, team, note)
-        moved.append(referral)
-    return moved
+        if referral.status in (Status.SUBMITTED, Status.ACKNOWLEDGED):
+            _rematch_waiting(actor, referral, team, note)
+            report.moved.append(referral)
+        elif hand_over_open_cases:
+            _move_to_team(actor, referral, team, note)
+            report.handed_over.append(referral)
+        else:
+            report.stayed.append(referral)
+    return report
+
+
+def _rematch_waiting(actor, referral, team, note):
+    """A referral nobody has accepted yet changes queue; its deadline and escalation steps carry on."""
+    now = timezone.now()
+    referral.team = team
+    _save(referral, "team", now=now)
+    _record(referral, Kind.REMATCHED, actor, note=team.name, at=now)
+    _record_handover(referral, actor, note, at=now)
+    _notify(team_workers(team) + team_supervisors(team), referral, _("new referral for your team"))
 
 
 # --- escalation -----------------------------------------------------------------------------

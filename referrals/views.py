@@ -558,13 +558,15 @@ def _after_action(request, referral):
 def matching(request):
     require_role(request.user, R.ADMINISTRATOR)
     form = forms.RematchForm(request.POST or None)
-    moved = None
+    report = None
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            moved = services.rematch_station(request.user, d["station"], d["team"], d["starts_on"], d["note"])
-            messages.success(request, _("Matching saved; %(n)d open referrals moved.") % {"n": len(moved)})
+            report = services.rematch_station(
+                request.user, d["station"], d["team"], d["starts_on"], d["note"], d["hand_over_open_cases"]
+            )
+            messages.success(request, _("Matching saved."))
         except ValidationError as exc:
             _errors_to_form(form, exc)
     matches = StationTeamMatch.objects.select_related("station", "team").order_by("station__name", "-starts_on")
-    return render(request, "referrals/matching.html", {"form": form, "matches": matches, "moved": moved})
+    return render(request, "referrals/matching.html", {"form": form, "matches": matches, "report": report})

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import District, Notification
@@ -169,10 +170,60 @@ def test_rematching_a_station_moves_open_referrals_and_reports_them(world):
     services.close_referral(world.worker, closed_one, "mediated", "Resolved.")
     new_team = f.TeamFactory(district=world.district, parent=world.agency)
     admin = f.AdministratorFactory()
-    moved = services.rematch_station(admin, world.station, new_team, timezone.localdate(), "Boundary change")
-    assert [r.pk for r in moved] == [open_one.pk]
+    report = services.rematch_station(admin, world.station, new_team, timezone.localdate(), "Boundary change")
+    assert [r.pk for r in report.moved] == [open_one.pk]
     assert services.matched_team(world.station) == new_team
     assert file(world).team == new_team
+
+
+def test_rematching_keeps_ongoing_work_and_the_waiting_clock(world):
+    waiting, acknowledged, working = file(world), file(world), file(world)
+    services.acknowledge_referral(world.worker, acknowledged)
+    services.accept_referral(world.worker, working)
+    services.record_first_contact(world.worker, working)
+    due, events_before = waiting.ack_due_at, waiting.events.count()
+    new_team = f.TeamFactory(district=world.district, parent=world.agency)
+
+    report = services.rematch_station(
+        f.AdministratorFactory(), world.station, new_team, timezone.localdate(), "Boundary change"
+    )
+
+    assert {r.pk for r in report.moved} == {waiting.pk, acknowledged.pk}
+    assert [r.pk for r in report.stayed] == [working.pk] and report.handed_over == []
+    waiting.refresh_from_db()
+    acknowledged.refresh_from_db()
+    working.refresh_from_db()
+    assert (waiting.team, waiting.status, waiting.ack_due_at, waiting.sla_cycle) == (new_team, "submitted", due, 1)
+    assert (acknowledged.team, acknowledged.status) == (new_team, "acknowledged")
+    assert (working.team, working.status, working.assigned_worker) == (world.team, "in_progress", world.worker)
+    assert waiting.events.count() == events_before + 2  # moved (shared) and the handover note (internal)
+
+
+def test_rematching_can_hand_over_open_cases_with_a_note_each(world):
+    working = file(world)
+    services.accept_referral(world.worker, working)
+    new_team = f.TeamFactory(district=world.district, parent=world.agency)
+    report = services.rematch_station(
+        f.AdministratorFactory(), world.station, new_team, timezone.localdate(), "Boundary change", True
+    )
+    working.refresh_from_db()
+    assert [r.pk for r in report.handed_over] == [working.pk]
+    assert (working.team, working.status, working.assigned_worker) == (new_team, "submitted", None)
+    assert working.events.filter(kind="handover_note", note="Boundary change", shared=False).exists()
+
+
+def test_rematching_page_reports_both_groups(world, client):
+    waiting, working = file(world), file(world)
+    services.accept_referral(world.worker, working)
+    new_team = f.TeamFactory(district=world.district, parent=world.agency)
+    admin = f.AdministratorFactory()
+    client.force_login(admin)
+    page = client.post(
+        reverse("referrals:matching"),
+        {"station": world.station.pk, "team": new_team.pk, "starts_on": timezone.localdate(), "note": "Boundary"},
+    ).content.decode()
+    assert "1 waiting referral moved to the new team" in page and "1 open case stays with its worker" in page
+    assert waiting.reference in page and working.reference in page
 
 
 def test_police_notes_are_always_shared_and_internal_notes_stay_internal(world):
