@@ -11,6 +11,7 @@ from referrals.models import (
     Household,
     Person,
     Referral,
+    ReferralPerson,
     Status,
     id_number_hash,
     normalise_address,
@@ -70,35 +71,59 @@ def needs_reassignment(user):
     return visible_referrals(user).filter(needs_reassignment=True, status__in=OPEN_STATUSES)
 
 
+ID_NUMBER_RE = re.compile(r"[A-Za-z]\d{9}|[A-Za-z]{1,2}\d{6}\(?[0-9A]\)?")
+
+
 def search(user, text):
-    """Reference, name, phone, ID number (exact) or address fragment, within what ``user`` may see."""
+    """Reference, name, phone, ID number (exact) or address fragment, within what ``user`` may see.
+
+    When the whole text finds nothing, each word is matched on its own and every word must match
+    (a name's beginning, an address part), so "王 100號" finds 王大明 at No. 100.
+    """
     text = (text or "").strip()[:100]
     qs = visible_referrals(user)
     if not text:
         return qs.none()
     if REFERENCE_RE.match(text):
         return qs.filter(reference__iexact=text)
+    exact = qs.filter(_referrals_matching(text, whole=True)).order_by("-filed_at")
+    words = text.split()[:6]
+    if len(words) < 2 or _is_phone(text) or exact.exists():
+        return exact
+    for word in words:
+        qs = qs.filter(_referrals_matching(word, whole=False))
+    return qs.order_by("-filed_at")
+
+
+def _is_phone(text):
     digits = normalise_phone(text)
+    return len(digits) >= 6 and len(digits) >= len(re.sub(r"[\s()+-]", "", text)) - 1
+
+
+def _referrals_matching(word, *, whole):
+    """A filter for referrals with a person or household matching ``word``: the whole name when
+    ``whole``, else a name's beginning (a surname). Person links are read from the link table so
+    the referrals table is reached by primary key, never scanned."""
+    if ID_NUMBER_RE.fullmatch(word):
+        return _linked_to(Person.objects.filter(id_number_key=id_number_hash(word)))
+    if _is_phone(word):
+        return _linked_to(Person.objects.filter(phone_key=normalise_phone(word)))
     person_match = Q(pk__in=[])
-    if len(digits) >= 6 and len(digits) >= len(re.sub(r"[\s()+-]", "", text)) - 1:
-        person_match |= Q(phone_key=digits)
-    id_hash = id_number_hash(text)
-    if re.fullmatch(r"[A-Za-z]\d{9}|[A-Za-z]{1,2}\d{6}\(?[0-9A]\)?", text):
-        person_match |= Q(id_number_key=id_hash)
-    name_key = normalise_name(text)
-    if name_key and not digits:
-        person_match |= Q(name_key=name_key)
-    address_key = normalise_address(text)
-    if len(address_key) >= 3:
-        person_match |= Q(address_key__contains=address_key)
-    people = Person.objects.filter(person_match).values("pk")
-    households = (
-        Household.objects.filter(address_key__contains=address_key).values("pk") if len(address_key) >= 3 else []
-    )
-    match = Q(person_links__person__in=people)
-    if households:
-        match |= Q(household__in=households)
-    return qs.filter(pk__in=Referral.objects.filter(match).values("pk")).order_by("-filed_at")
+    name_key = normalise_name(word)
+    if name_key and not name_key.isdigit():
+        person_match |= Q(name_key=name_key) if whole else Q(name_key__startswith=name_key)
+    address_key = normalise_address(word)
+    if len(address_key) < (3 if whole else 2):
+        return _linked_to(Person.objects.filter(person_match))
+    person_match |= Q(address_key__contains=address_key)
+    households = Household.objects.filter(address_key__contains=address_key).values("pk")
+    at_address = Referral.objects.filter(household__in=households).values("pk")
+    return _linked_to(Person.objects.filter(person_match), union=at_address)
+
+
+def _linked_to(people, union=None):
+    ids = ReferralPerson.objects.filter(person__in=people.values("pk")).values("referral_id")
+    return Q(pk__in=ids if union is None else ids.union(union))
 
 
 def _match_filters(people, address=""):

@@ -306,3 +306,22 @@ def test_queue_and_my_referrals_query_count_does_not_grow(world, client, django_
     client.force_login(world.officer)
     with django_assert_max_num_queries(12):
         assert client.get(reverse("referrals:mine")).status_code == 200
+
+
+def test_search_with_digits_still_matches_names_and_addresses(world, client):
+    wang = services.submit_referral(
+        world.officer,
+        persons=[({"name": "王大明", "address": "台北市信義路五段100號"}, "subject")],
+        **referral_data(incident_place="台北市信義路五段100號"),
+    )
+    services.submit_referral(
+        world.officer,
+        persons=[({"name": "李小華", "address": "台北市信義路五段100號"}, "subject")],
+        **referral_data(),
+    )
+    client.force_login(world.worker)
+    for q in ["王 100號", "王大明 信義路", "100號 王"]:
+        page = client.get(reverse("referrals:search"), {"q": q}).context["page"]
+        assert [x.pk for x in page.object_list] == [wang.pk], q
+    both = client.get(reverse("referrals:search"), {"q": "信義路五段 100號"}).context["page"]
+    assert len(both.object_list) == 2
