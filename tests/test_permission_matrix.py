@@ -50,6 +50,7 @@ class Rule:
     personal: bool = False  # the record is one person's own (an inbox entry): 404 to everyone else, admins too
     extra: dict = field(default_factory=dict)  # more URL kwargs
     pk_kwarg: str = "pk"  # the URL's name for the record's id
+    lookup: str = "pk"  # the record's attribute the URL carries (its id, or its reference)
 
 
 def page(*roles, **kw):
@@ -125,6 +126,8 @@ MATRIX = {
         for a in ("accept", "acknowledge", "cancel", "close", "decline", "first-contact", "notes", "transfer")
     },
     "referral-suggestions": api(),
+    "fhir-task": api(obj="referral", pk_kwarg="reference", lookup="reference"),
+    "fhir-service-request": api(obj="referral", pk_kwarg="reference", lookup="reference"),
     # safety: never police, except escort requests addressed to their station
     "safety:events": page(*SOCIAL_WORK),
     "safety:event_new": page(*SOCIAL_WORK),
@@ -340,7 +343,7 @@ def _record(world, rule, case, user):
 def _url(name, rule, record):
     kwargs = dict(rule.extra)
     if record is not None:
-        kwargs[rule.pk_kwarg] = record.pk
+        kwargs[rule.pk_kwarg] = getattr(record, rule.lookup)
     return reverse(name.split("[")[0], kwargs=kwargs or None)
 
 
