@@ -3,7 +3,18 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import AccessLog, District, Holiday, Notification, OnCallShift, Organization, TimerRun, User
+from accounts.models import (
+    AccessLog,
+    Agreement,
+    AgreementAcceptance,
+    District,
+    Holiday,
+    Notification,
+    OnCallShift,
+    Organization,
+    TimerRun,
+    User,
+)
 
 
 @admin.register(District)
@@ -88,4 +99,40 @@ class TimerRunAdmin(admin.ModelAdmin):
     list_display = ["name", "last_started_at", "last_finished_at", "last_error"]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Agreement)
+class AgreementAdmin(admin.ModelAdmin):
+    """A new version is a new agreement; once anyone has accepted a version its text is fixed."""
+
+    list_display = ["title", "version", "organization", "effective_from", "accepted_by"]
+    list_filter = ["organization"]
+
+    @admin.display(description=_("accepted by"))
+    def accepted_by(self, obj):
+        return obj.acceptances.count()
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.acceptances.exists():
+            return ["organization", "title", "version", "text", "effective_from"]
+        return []
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or not obj.acceptances.exists()
+
+
+@admin.register(AgreementAcceptance)
+class AgreementAcceptanceAdmin(admin.ModelAdmin):
+    list_display = ["accepted_at", "user", "agreement", "ip_address"]
+    list_filter = ["agreement"]
+    date_hierarchy = "accepted_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

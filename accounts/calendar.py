@@ -60,7 +60,7 @@ def add_business_time(org, start, duration):
 
 
 def add_business_days(org, start, days):
-    """"Within N business days": by the close of the Nth business day after the day of ``start``.
+    """ "Within N business days": by the close of the Nth business day after the day of ``start``.
 
     Counted in ``org``'s calendar (its business days, its holidays and its ancestors', its closing
     time and time zone), so everything filed on the same local day is due at the same moment, as

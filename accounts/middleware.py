@@ -113,7 +113,45 @@ class DatabaseUnavailableMiddleware:
         if not isinstance(exception, (OperationalError, InterfaceError)):
             return None
         logging.getLogger(__name__).warning("database unavailable: %s", type(exception).__name__)
-        response = HttpResponse(_("The service is briefly unavailable. Please try again in a moment."),
-                                status=503, content_type="text/plain; charset=utf-8")
+        response = HttpResponse(
+            _("The service is briefly unavailable. Please try again in a moment."),
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
         response["Retry-After"] = "5"
         return response
+
+
+class AgreementMiddleware:
+    """Users accept the information-sharing agreement in force before they go on working.
+
+    Pages redirect to the agreement; the API answers 403 with a pointer to it. Signing out, the
+    language switch, static files and the agreement page itself stay open. Service accounts
+    (integration clients) are bound by their organisation's contract, not by a click."""
+
+    OPEN_PATHS = ("/accounts/agreement/", "/accounts/logout/", "/accounts/login/", "/i18n/", "/static/", "/jsi18n/")
+    ACCEPTED = "agreement_accepted"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not request.path.startswith(self.OPEN_PATHS):
+            blocked = self._blocked(request, user)
+            if blocked is not None:
+                return blocked
+        return self.get_response(request)
+
+    def _blocked(self, request, user):
+        from django.http import JsonResponse
+
+        from accounts.services import agreement_to_accept
+
+        pending = agreement_to_accept(user, getattr(request, "session", None))
+        if pending is None:
+            return None
+        if request.path.startswith("/api/"):
+            message = _("Accept the information-sharing agreement at %(url)s first.") % {"url": "/accounts/agreement/"}
+            return JsonResponse({"detail": message}, status=403)
+        return redirect(f"{resolve_url('agreement')}?{urlencode({'next': request.get_full_path()})}")

@@ -16,6 +16,7 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("password/reset/complete/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("agreement/", views.agreement, name="agreement"),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read-all/", views.notification_read_all, name="notifications_read_all"),
     path("notifications/<int:pk>/open/", views.notification_open, name="notification_open"),

@@ -14,8 +14,8 @@ from django.views.decorators.http import require_POST
 
 from accounts import services
 from accounts.forms import LanguageForm, LoginForm
-from accounts.middleware import SESSION_TZ
-from accounts.models import Notification
+from accounts.middleware import SESSION_TZ, AgreementMiddleware
+from accounts.models import Agreement, Notification
 from accounts.visibility import get_visible_or_404
 
 HOME_VIEWS = {}
@@ -140,3 +140,22 @@ def broker_state():
         return "ok"
     except Exception:  # noqa: BLE001
         return "error"
+
+
+@login_required
+def agreement(request):
+    """The information-sharing agreement in force: read it, accept it, go back to where you were."""
+    pending = services.agreement_to_accept(request.user)
+    current = pending or Agreement.objects.current_for(request.user)
+    target = request.POST.get("next") or request.GET.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    if request.method == "POST" and pending is not None:
+        if request.POST.get("accept") != "yes":
+            messages.error(request, _("Tick the box to accept the agreement, or sign out."))
+        else:
+            services.accept_agreement(request.user, pending, request)
+            request.session[AgreementMiddleware.ACCEPTED] = pending.pk
+            messages.success(request, _("Thank you. Your acceptance is recorded."))
+            return redirect(target)
+    return render(request, "accounts/agreement.html", {"agreement": current, "pending": pending, "next": target})

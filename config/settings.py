@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
+    "accounts.middleware.AgreementMiddleware",
     "accounts.middleware.UserTimezoneMiddleware",
     "accounts.middleware.HistoryContextMiddleware",
     "accounts.middleware.DatabaseUnavailableMiddleware",

@@ -96,6 +96,7 @@ MATRIX = {
     "password_reset_confirm": Rule(public=True, extra={"uidb64": "MQ", "token": "bad-token"}),
     "password_reset_complete": Rule(public=True),
     "notifications": page(),
+    "agreement": page(),
     "notifications_read_all": Rule(method="post", ok=frozenset({302})),
     "notification_open": action("notification", personal=True),
     "api-me": api(),
