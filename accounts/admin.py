@@ -14,6 +14,8 @@ from accounts.models import (
     Organization,
     TimerRun,
     User,
+    WebhookDelivery,
+    WebhookSubscription,
 )
 
 
@@ -127,6 +129,34 @@ class AgreementAcceptanceAdmin(admin.ModelAdmin):
     list_display = ["accepted_at", "user", "agreement", "ip_address"]
     list_filter = ["agreement"]
     date_hierarchy = "accepted_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WebhookSubscription)
+class WebhookSubscriptionAdmin(admin.ModelAdmin):
+    """Subscriptions and their delivery state; the signing secret is shown to administrators only."""
+
+    list_display = ["organization", "url", "active", "consecutive_failures", "disabled_at"]
+    list_filter = ["active"]
+    readonly_fields = ["secret", "consecutive_failures", "disabled_at", "created_at"]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    """The delivery log: read-only."""
+
+    list_display = ["created_at", "subscription", "event", "reference", "state", "attempts", "last_status"]
+    list_filter = ["state", "subscription"]
+    search_fields = ["reference"]
+    date_hierarchy = "created_at"
 
     def has_add_permission(self, request):
         return False

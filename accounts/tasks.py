@@ -13,6 +13,13 @@ def deliver_pending_emails():
     return services.deliver_pending_emails()
 
 
+@shared_task(soft_time_limit=50, time_limit=60)
+def deliver_webhooks():
+    from accounts import webhooks
+
+    return webhooks.deliver_due()
+
+
 @shared_task
 def sweep_timers():
     return timers.run_all()

@@ -15,6 +15,10 @@ app.conf.beat_schedule = {
         "task": "accounts.tasks.sweep_timers",
         "schedule": float(os.environ.get("TIMER_SWEEP_INTERVAL", "60")),
     },
+    "deliver-webhooks": {
+        "task": "accounts.tasks.deliver_webhooks",
+        "schedule": 60.0,
+    },
     "deliver-pending-notifications": {
         "task": "accounts.tasks.deliver_pending_emails",
         "schedule": 60.0,

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, override
 from guardian.shortcuts import assign_perm
 
-from accounts import calendar
+from accounts import calendar, webhooks
 from accounts.models import District, Organization
 from accounts.services import notify_about, notify_many
 from referrals import policy
@@ -74,7 +74,7 @@ def _lock(referral):
 
 
 def _record(referral, kind, actor, *, from_status="", note="", shared=True, at=None):
-    return ReferralEvent.objects.create(
+    event = ReferralEvent.objects.create(
         referral=referral,
         kind=kind,
         actor=actor,
@@ -83,6 +83,34 @@ def _record(referral, kind, actor, *, from_status="", note="", shared=True, at=N
         note=note,
         shared=shared,
         at=at or timezone.now(),
+    )
+    if kind in WEBHOOK_KINDS or (from_status and from_status != referral.status):
+        _announce(referral, event)
+    return event
+
+
+# Changes an organisation's systems hear of besides status changes: who has the referral now.
+WEBHOOK_KINDS = {Kind.SUBMITTED, Kind.DISPATCHED, Kind.TRANSFERRED, Kind.REDIRECTED, Kind.REMATCHED}
+
+
+def _announce(referral, event):
+    """Webhooks carry the reference and statuses only (see accounts/webhooks.py)."""
+    from referrals.fhir import STATUS_CODES
+
+    webhooks.announce(
+        "referral.changed",
+        referral.reference,
+        [referral.referring_station, referral.team],
+        {
+            "referral": {
+                "reference": referral.reference,
+                "status": referral.status,
+                "previous_status": event.from_status or None,
+                "status_code": STATUS_CODES[referral.status][2],
+                "change": event.kind,
+                "changed_at": event.at.isoformat(),
+            }
+        },
     )
 
 

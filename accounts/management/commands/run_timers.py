@@ -3,7 +3,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from accounts import services, timers
+from accounts import services, timers, webhooks
 
 
 class Command(BaseCommand):
@@ -17,6 +17,8 @@ class Command(BaseCommand):
         while True:
             results = timers.run_all()
             sent = services.deliver_pending_emails()
+            # After the timers, with a time budget: a slow receiver never delays a safety sweep.
+            webhooks.deliver_due(budget_seconds=max(interval // 3, 1))
             fired = {k: v for k, v in results.items() if v}
             if fired or sent or once:
                 self.stdout.write(f"timers fired: {fired or 'none'}; e-mails delivered: {sent}")
