@@ -9,9 +9,12 @@ from accounts.models import (
     AgreementAcceptance,
     District,
     Holiday,
+    LegalHold,
     Notification,
     OnCallShift,
     Organization,
+    RetentionRule,
+    RetentionRun,
     TimerRun,
     User,
     WebhookDelivery,
@@ -157,6 +160,45 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     list_filter = ["state", "subscription"]
     search_fields = ["reference"]
     date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RetentionRule)
+class RetentionRuleAdmin(admin.ModelAdmin):
+    list_display = ["record_type", "keep_days", "note"]
+
+
+@admin.register(LegalHold)
+class LegalHoldAdmin(admin.ModelAdmin):
+    """Holds are lifted, never deleted: the record of a hold is itself evidence."""
+
+    list_display = ["record_type", "record_key", "reason", "placed_by", "placed_at", "lifted_at"]
+    list_filter = ["record_type", "lifted_at"]
+    search_fields = ["record_key"]
+    readonly_fields = ["placed_by", "placed_at"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.placed_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RetentionRun)
+class RetentionRunAdmin(admin.ModelAdmin):
+    """What each run removed (counts per record type)."""
+
+    list_display = ["started_at", "finished_at", "dry_run", "report"]
 
     def has_add_permission(self, request):
         return False

@@ -21,6 +21,13 @@ def deliver_webhooks():
 
 
 @shared_task
+def apply_retention():
+    from accounts import retention
+
+    return retention.run().report
+
+
+@shared_task
 def sweep_timers():
     return timers.run_all()
 

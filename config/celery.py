@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -14,6 +15,10 @@ app.conf.beat_schedule = {
     "sweep-timers": {
         "task": "accounts.tasks.sweep_timers",
         "schedule": float(os.environ.get("TIMER_SWEEP_INTERVAL", "60")),
+    },
+    "apply-retention": {
+        "task": "accounts.tasks.apply_retention",
+        "schedule": crontab(hour=2, minute=30),
     },
     "deliver-webhooks": {
         "task": "accounts.tasks.deliver_webhooks",

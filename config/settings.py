@@ -296,4 +296,7 @@ LOGGING = {
 
 PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# Retention schedule defaults in days per record type (RETENTION_DAYS="referral=2555,access_log=2190");
+# administrators can override each in the admin (retention rules).
+RETENTION_DAYS = {k: int(v) for k, v in env.dict("RETENTION_DAYS", default={}).items()}
 OFFICERS_SEE_STATION_REFERRALS = env.bool("OFFICERS_SEE_STATION_REFERRALS", default=True)

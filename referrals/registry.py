@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import navigation, timers
 from accounts.models import User
-from referrals import services
+from referrals import retention, services  # noqa: F401 - retention registers the referral record type
 
 R = User.Role
 

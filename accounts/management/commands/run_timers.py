@@ -3,7 +3,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from accounts import services, timers, webhooks
+from accounts import retention, services, timers, webhooks
 
 
 class Command(BaseCommand):
@@ -19,6 +19,8 @@ class Command(BaseCommand):
             sent = services.deliver_pending_emails()
             # After the timers, with a time budget: a slow receiver never delays a safety sweep.
             webhooks.deliver_due(budget_seconds=max(interval // 3, 1))
+            if retention.due_today():
+                retention.run()
             fired = {k: v for k, v in results.items() if v}
             if fired or sent or once:
                 self.stdout.write(f"timers fired: {fired or 'none'}; e-mails delivered: {sent}")
