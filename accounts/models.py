@@ -95,6 +95,9 @@ class Organization(models.Model):
         _("maximum caseload per worker"), default=25, help_text=_("Open cases one worker should carry at most.")
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # How other agencies reach this unit about a shared family (shown instead of records they may not see).
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
     # Materialised path "/1/4/9/" so a subtree is one indexed prefix query.
     path = models.CharField(max_length=255, editable=False, db_index=True, default="")
 
@@ -136,6 +139,16 @@ class Organization(models.Model):
                 if ancestor.pk == self.pk:
                     raise ValidationError({"parent": _("An organisation cannot sit below itself.")})
                 ancestor = ancestor.parent
+
+    @property
+    def contact(self):
+        """Phone and e-mail for other agencies, or the nearest unit above that has them."""
+        org = self
+        while org is not None:
+            if org.contact_phone or org.contact_email:
+                return " · ".join(x for x in (org.contact_phone, org.contact_email) if x)
+            org = org.parent
+        return ""
 
     def contains(self, other):
         """``other`` is this organisation or lies below it: the one subtree test."""

@@ -8,7 +8,7 @@ from accounts.models import User
 from accounts.visibility import visible
 from patrols import services
 from patrols.models import PatrolVisit
-from referrals import prefill
+from referrals import household, prefill
 
 R = User.Role
 
@@ -53,3 +53,22 @@ navigation.register(
 )
 navigation.register(_("Monthly reports"), "patrols:reports", roles=[R.SUPERVISOR], order=34, police_only=True)
 navigation.register(_("Evaluation"), "patrols:evaluation", roles=[R.SUPERVISOR], order=35, police_only=True)
+
+
+# --- the household timeline: patrol visits that led to the household's referrals ------------------
+@household.source
+def household_patrol_visits(user, home, referrals):
+    refs = [r.origin_reference for r in referrals if r.origin == r.Origin.PATROL_VISIT and r.origin_reference]
+    if not refs:
+        return
+    seen = set(visible(PatrolVisit, user).filter(reference__in=refs).values_list("pk", flat=True))
+    for v in PatrolVisit.objects.filter(reference__in=refs).select_related("station"):
+        ok = v.pk in seen
+        yield household.Entry(
+            v.visited_at,
+            _("Patrol visit"),
+            v.station,
+            ok,
+            title=f"{v.reference} · {v.get_outcome_display()}" if ok else "",
+            url=v.get_absolute_url() if ok else "",
+        )

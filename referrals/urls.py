@@ -14,6 +14,7 @@ urlpatterns = [
     path("escalations/", views.escalations, name="escalations"),
     path("escalations/<int:pk>/acknowledge/", views.acknowledge_escalation, name="acknowledge_escalation"),
     path("search/", views.search, name="search"),
+    path("households/<int:pk>/", views.household_timeline, name="household"),
     path("matching/", views.matching, name="matching"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/<slug:action>/", views.act, name="act"),

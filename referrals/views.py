@@ -17,10 +17,11 @@ from accounts.exports import table_response
 from accounts.models import AccessLog, Organization, User
 from accounts.services import log_access, log_search
 from accounts.visibility import get_visible_or_404, require_role
-from referrals import forms, prefill, selectors, services
+from referrals import forms, household, prefill, selectors, services
 from referrals.models import (
     OUTCOME_NEXT_STEP,
     CaseNote,
+    Household,
     Person,
     Referral,
     ReferralEscalation,
@@ -570,3 +571,19 @@ def matching(request):
             _errors_to_form(form, exc)
     matches = StationTeamMatch.objects.select_related("station", "team").order_by("station__name", "-starts_on")
     return render(request, "referrals/matching.html", {"form": form, "matches": matches, "report": report})
+
+
+@login_required
+def household_timeline(request, pk):
+    """Every record touching a household across agencies; what the viewer may not see shows only its holder."""
+    require_role(request.user, R.SOCIAL_WORKER, R.SUPERVISOR, R.INTAKE_COORDINATOR)
+    if request.user.is_police:
+        raise Http404
+    home = get_visible_or_404(Household, request.user, pk=pk)
+    log_access(request, home, detail="household timeline")
+    context = {
+        "household": home,
+        "entries": household.timeline(request.user, home),
+        "workers": household.workers_around(home),
+    }
+    return render(request, "referrals/household.html", context)

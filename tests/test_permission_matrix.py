@@ -117,6 +117,7 @@ MATRIX = {
     "referrals:escalations": page("supervisor", "coordinator"),
     "referrals:acknowledge_escalation": action("escalation", roles=SOCIAL_WORK - {"social_worker"}),
     "referrals:search": page(),
+    "referrals:household": page(*SOCIAL_WORK, obj="household"),
     "referrals:matching": page("administrator"),
     "referrals:detail": page(obj="referral"),
     **{f"referrals:act[{a}]": action("referral", extra={"action": a}) for a in REFERRAL_PAGE_ACTIONS},
@@ -288,6 +289,7 @@ def _organisation(tag):
         report=report,
         users=users,
         referral=referral,
+        household=referral.household,
         escalation=escalation,
         station=station,
         team=team,
@@ -311,6 +313,7 @@ def world(db):
 
 RECORDS = (
     "referral",
+    "household",
     "escalation",
     "event",
     "follow_up",
