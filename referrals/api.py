@@ -67,6 +67,7 @@ ACTION_SERIALIZERS = {
     "cancel": serializers.CancelSerializer,
     "first_contact": serializers.FirstContactSerializer,
     "close": serializers.CloseSerializer,
+    "feedback": serializers.FeedbackSerializer,
 }
 
 
@@ -162,12 +163,27 @@ class ReferralViewSet(
     @extend_schema(responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
-        return self._act(request, lambda u, r, d: services.accept_referral(u, r, d.get("worker")))
+        return self._act(
+            request,
+            lambda u, r, d: services.accept_referral(u, r, d.get("worker"), feedback=serializers.feedback_of(d)),
+        )
 
     @extend_schema(responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
-        return self._act(request, lambda u, r, d: services.decline_referral(u, r, d["reason"], d["note"]))
+        return self._act(
+            request,
+            lambda u, r, d: services.decline_referral(
+                u, r, d["reason"], d["note"], feedback=serializers.feedback_of(d)
+            ),
+        )
+
+    @extend_schema(responses=ACTION_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def feedback(self, request, pk=None):
+        return self._act(
+            request, lambda u, r, d: services.give_feedback(u, r, appropriate=d["appropriate"], gaps=d["gaps"])
+        )
 
     @extend_schema(responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"])

@@ -22,6 +22,7 @@ from referrals.models import (
     Person,
     PersonRole,
     Referral,
+    ReferralGap,
     Sex,
     Status,
 )
@@ -225,11 +226,36 @@ def team_workers_field(team, required=True):
     return forms.ModelChoiceField(label=_("Worker"), queryset=qs, required=required)
 
 
-class AcceptForm(forms.Form):
+class FeedbackFields(forms.Form):
+    """Was the referral appropriate, and what was missing: coded, shown to the referring station."""
+
+    appropriate = forms.TypedChoiceField(
+        label=_("Was this referral appropriate?"),
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+    gaps = forms.MultipleChoiceField(
+        label=_("What was missing"), choices=ReferralGap.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+    def feedback(self):
+        if self.cleaned_data.get("appropriate") in (None, ""):
+            return None
+        return {"appropriate": self.cleaned_data["appropriate"], "gaps": self.cleaned_data.get("gaps") or []}
+
+
+class FeedbackForm(FeedbackFields):
+    pass
+
+
+class AcceptForm(FeedbackFields):
     def __init__(self, *args, referral, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["worker"] = team_workers_field(referral.team, required=False)
         self.fields["worker"].help_text = _("Leave empty to take the case yourself.")
+        self.fields["appropriate"].required = False  # asked here, answerable later on the case page
+        self.order_fields(["worker", "appropriate", "gaps"])
 
 
 class ReassignForm(forms.Form):
@@ -251,11 +277,16 @@ class ShareForm(forms.Form):
         self.fields["worker"] = forms.ModelChoiceField(label=_("Worker"), queryset=qs.order_by("last_name"))
 
 
-class DeclineForm(forms.Form):
+class DeclineForm(FeedbackFields):
     reason = forms.ChoiceField(label=_("Reason"), choices=DeclineReason.choices)
     note = forms.CharField(
         label=_("Explanation"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["appropriate"].required = False
+        self.order_fields(["reason", "note", "appropriate", "gaps"])
 
     def clean(self):
         cleaned = super().clean()

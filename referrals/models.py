@@ -574,6 +574,45 @@ class CaseNote(models.Model):
         return f"{self.referral_id} note {self.pk}"
 
 
+class ReferralGap(models.TextChoices):
+    """What a receiving team found missing in a referral: coded, so stations can learn from it."""
+
+    CONTACT = "contact", _("Contact details missing or wrong")
+    CONSENT = "consent", _("Consent not recorded")
+    NARRATIVE = "narrative", _("Too little about what happened")
+    RISK = "risk", _("Risks not stated")
+    LEVEL = "level", _("Triage level did not fit")
+    WRONG_SERVICE = "wrong_service", _("Not a matter for social work")
+    ALREADY_SERVED = "already_served", _("Family already served")
+
+
+class ReferralFeedback(models.Model):
+    """The receiving team's view of a referral's quality, given on acceptance or decline, for the referrer."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="feedback")
+    team = models.ForeignKey(Organization, verbose_name=_("team"), on_delete=models.PROTECT, related_name="+")
+    station = models.ForeignKey(
+        Organization, verbose_name=_("referring station"), on_delete=models.PROTECT, related_name="+"
+    )
+    given_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    appropriate = models.BooleanField(_("appropriate referral"))
+    gaps = models.JSONField(_("what was missing"), default=list, blank=True)
+    at = models.DateTimeField(_("given at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("referral feedback")
+        verbose_name_plural = _("referral feedback")
+        constraints = [models.UniqueConstraint(fields=["referral", "team"], name="feedback_once_per_team")]
+        indexes = [models.Index(fields=["station", "at"])]
+
+    def __str__(self):
+        return f"{self.referral} · {self.team}"
+
+    def get_gaps_display(self):
+        labels = dict(ReferralGap.choices)
+        return [labels.get(code, code) for code in self.gaps]
+
+
 class ReferralEscalation(models.Model):
     """One escalation step; the unique constraint makes each step fire exactly once."""
 

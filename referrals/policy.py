@@ -46,6 +46,12 @@ RULES = {
     "decline": rule(ONLY_THE_TEAM, statuses=AWAITING_ACCEPTANCE, **RECEIVING_TEAM),
     "confirm_level": rule(ONLY_THE_TEAM, statuses=AWAITING_ACCEPTANCE, **RECEIVING_TEAM),
     "transfer": rule(ONLY_THE_TEAM, statuses=OPEN_STATUSES, intake_coordinator={"district"}, **RECEIVING_TEAM),
+    # Whether the referral was appropriate and what was missing: the team that handled it.
+    "feedback": rule(
+        ONLY_THE_TEAM,
+        statuses=[Status.ACKNOWLEDGED, Status.ACCEPTED, Status.IN_PROGRESS, Status.CLOSED, Status.DECLINED],
+        **RECEIVING_TEAM,
+    ),
     "first_contact": rule(ONLY_THE_TEAM, statuses=[Status.ACCEPTED], **RECEIVING_TEAM),
     "close": rule(ONLY_THE_TEAM, statuses=BEING_WORKED, **RECEIVING_TEAM),
     "reassign": rule(

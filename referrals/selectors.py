@@ -1,6 +1,7 @@
 """Read side: queues, lists, search and duplicate suggestions, always from the visible queryset."""
 
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db.models import Count, Q
@@ -117,12 +118,12 @@ def _referrals_matching(word, *, whole):
         return _linked_to(Person.objects.filter(person_match))
     person_match |= Q(address_key__contains=address_key)
     households = Household.objects.filter(address_key__contains=address_key).values("pk")
-    at_address = Referral.objects.filter(household__in=households).values("pk")
+    at_address = Referral.objects.filter(household__in=households).order_by().values("pk")
     return _linked_to(Person.objects.filter(person_match), union=at_address)
 
 
 def _linked_to(people, union=None):
-    ids = ReferralPerson.objects.filter(person__in=people.values("pk")).values("referral_id")
+    ids = ReferralPerson.objects.filter(person__in=people.values("pk")).order_by().values("referral_id")
     return Q(pk__in=ids if union is None else ids.union(union))
 
 
@@ -172,3 +173,43 @@ def suggestible_household_ids(people, address=""):
     if address_keys:
         ids |= set(Household.objects.filter(address_key__in=address_keys).values_list("pk", flat=True))
     return ids
+
+
+@dataclass(frozen=True)
+class StationFeedback:
+    station: object
+    answered: int
+    appropriate: int
+    common_gaps: list  # [(label, count)], most frequent first
+
+    @property
+    def rate(self):
+        return round(100 * self.appropriate / self.answered) if self.answered else None
+
+
+def feedback_by_station(stations, since=None):
+    """Per station: how many referrals the teams judged, how many were appropriate, what was missing most."""
+    from collections import Counter
+
+    from referrals.models import ReferralFeedback, ReferralGap
+
+    rows = ReferralFeedback.objects.filter(station__in=stations)
+    if since is not None:
+        rows = rows.filter(at__gte=since)
+    labels = dict(ReferralGap.choices)
+    by_station = {}
+    for station_id, appropriate, gaps in rows.values_list("station", "appropriate", "gaps"):
+        answered, good, counter = by_station.setdefault(station_id, [0, 0, Counter()])
+        by_station[station_id][0] += 1
+        by_station[station_id][1] += int(appropriate)
+        counter.update(gaps)
+    return [
+        StationFeedback(
+            station=station,
+            answered=by_station[station.pk][0],
+            appropriate=by_station[station.pk][1],
+            common_gaps=[(str(labels.get(code, code)), n) for code, n in by_station[station.pk][2].most_common(3)],
+        )
+        for station in stations
+        if station.pk in by_station
+    ]

@@ -20,6 +20,7 @@ from referrals.models import (
     PersonRole,
     Referral,
     ReferralEvent,
+    ReferralGap,
     Sex,
 )
 
@@ -206,8 +207,23 @@ class EmptySerializer(serializers.Serializer):
     pass
 
 
+class FeedbackSerializer(serializers.Serializer):
+    """Was the referral appropriate, and what was missing (coded); the referring station sees it."""
+
+    appropriate = serializers.BooleanField()
+    gaps = serializers.MultipleChoiceField(choices=ReferralGap.choices, required=False, default=list)
+
+
+def feedback_of(data):
+    if data.get("appropriate") is None:
+        return None
+    return {"appropriate": data["appropriate"], "gaps": sorted(data.get("gaps") or [])}
+
+
 class AcceptSerializer(serializers.Serializer):
     worker = serializers.PrimaryKeyRelatedField(queryset=User.objects.none(), required=False, allow_null=True)
+    appropriate = serializers.BooleanField(required=False, allow_null=True, default=None)
+    gaps = serializers.MultipleChoiceField(choices=ReferralGap.choices, required=False, default=list)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -221,6 +237,8 @@ class AcceptSerializer(serializers.Serializer):
 class DeclineSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=DeclineReason.choices)
     note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    appropriate = serializers.BooleanField(required=False, allow_null=True, default=None)
+    gaps = serializers.MultipleChoiceField(choices=ReferralGap.choices, required=False, default=list)
 
 
 class TransferSerializer(serializers.Serializer):

@@ -34,6 +34,8 @@ from referrals.models import (
     Referral,
     ReferralEscalation,
     ReferralEvent,
+    ReferralFeedback,
+    ReferralGap,
     ReferralPerson,
     ReferralUserObjectPermission,
     SLAPolicy,
@@ -384,7 +386,7 @@ def _acknowledge(actor, referral):
 
 
 @transaction.atomic
-def accept_referral(actor, referral, worker=None):
+def accept_referral(actor, referral, worker=None, *, feedback=None):
     """Accept and assign a worker (the actor when none is given: a claim)."""
     _lock(referral)
     policy.require(actor, "accept", referral)
@@ -404,6 +406,8 @@ def accept_referral(actor, referral, worker=None):
     _notify(_referrers(referral), referral, _("accepted"))
     if worker.pk != actor.pk:
         _notify([worker], referral, _("assigned to you"))
+    if feedback:
+        give_feedback(actor, referral, **feedback)
     return referral
 
 
@@ -458,7 +462,7 @@ def confirm_level(actor, referral, level):
 
 
 @transaction.atomic
-def decline_referral(actor, referral, reason, note=""):
+def decline_referral(actor, referral, reason, note="", *, feedback=None):
     _lock(referral)
     policy.require(actor, "decline", referral)
     if reason not in DeclineReason.values:
@@ -473,7 +477,33 @@ def decline_referral(actor, referral, reason, note=""):
     _record(referral, Kind.DECLINED, actor, from_status=before, note=note)
     recipients = _referrers(referral) + team_supervisors(referral.team) + district_coordinators(referral.district_id)
     _notify(recipients, referral, _("declined"))
+    if feedback:
+        give_feedback(actor, referral, **feedback)
     return referral
+
+
+@transaction.atomic
+def give_feedback(actor, referral, *, appropriate, gaps=()):
+    """The receiving team says whether the referral was appropriate and what was missing (coded);
+    the referring station sees it. One answer per team; a later one replaces it."""
+    policy.require(actor, "feedback", referral)
+    if appropriate not in (True, False):
+        raise ValidationError({"appropriate": _("Say whether the referral was appropriate.")})
+    unknown = [g for g in gaps if g not in ReferralGap.values]
+    if unknown:
+        raise ValidationError({"gaps": _("Unknown gap: %(codes)s") % {"codes": ", ".join(map(str, unknown))}})
+    feedback, _created = ReferralFeedback.objects.update_or_create(
+        referral=referral,
+        team=referral.team,
+        defaults={
+            "station": referral.referring_station,
+            "given_by": actor,
+            "appropriate": appropriate,
+            "gaps": sorted(set(gaps)),
+            "at": timezone.now(),
+        },
+    )
+    return feedback
 
 
 @transaction.atomic

@@ -407,8 +407,10 @@ def _detail_context(request, referral, **forms_with_errors):
             households=[referral.household_id] if referral.household_id else [],
             persons=[link.person_id for link in persons],
         )
+    feedback = list(referral.feedback.select_related("team"))
     context = {
         "referral": referral,
+        "feedback": feedback,
         "flags": flags,
         "actions": actions,
         "events": events,
@@ -434,10 +436,17 @@ def _detail_context(request, referral, **forms_with_errors):
         "dispatch": forms.DispatchForm(referral=referral) if "dispatch" in actions else None,
         "redirect": forms.RedirectForm(referral=referral) if "redirect" in actions else None,
         "share": forms.ShareForm(referral=referral) if "share" in actions else None,
+        "feedback": forms.FeedbackForm() if "feedback" in actions and not feedback else None,
     }
     blank.update(forms_with_errors)
     context["forms"] = blank
     return context
+
+
+def _feedback(data):
+    if data.get("appropriate") in (None, ""):
+        return None
+    return {"appropriate": data["appropriate"], "gaps": data.get("gaps") or []}
 
 
 # Each action: (form factory or None, call(user, referral, cleaned_data), success message)
@@ -445,13 +454,18 @@ ACTIONS = {
     "acknowledge": (None, lambda u, r, d: services.acknowledge_referral(u, r), _("Acknowledged.")),
     "accept": (
         lambda data, r, u: forms.AcceptForm(data, referral=r),
-        lambda u, r, d: services.accept_referral(u, r, d.get("worker")),
+        lambda u, r, d: services.accept_referral(u, r, d.get("worker"), feedback=_feedback(d)),
         _("Accepted."),
     ),
     "decline": (
         lambda data, r, u: forms.DeclineForm(data),
-        lambda u, r, d: services.decline_referral(u, r, d["reason"], d["note"]),
+        lambda u, r, d: services.decline_referral(u, r, d["reason"], d["note"], feedback=_feedback(d)),
         _("Declined."),
+    ),
+    "feedback": (
+        lambda data, r, u: forms.FeedbackForm(data),
+        lambda u, r, d: services.give_feedback(u, r, appropriate=d["appropriate"], gaps=d["gaps"]),
+        _("Thank you: the referring station will see your feedback."),
     ),
     "transfer": (
         lambda data, r, u: forms.TransferForm(data, referral=r),

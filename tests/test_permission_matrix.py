@@ -79,6 +79,7 @@ REFERRAL_PAGE_ACTIONS = (
     "dispatch",
     "redirect",
     "share",
+    "feedback",
 )
 
 MATRIX = {
@@ -125,7 +126,17 @@ MATRIX = {
     "referral-detail": api(obj="referral"),
     **{
         f"referral-{a}": api(obj="referral", method="post", ok=REACHED)
-        for a in ("accept", "acknowledge", "cancel", "close", "decline", "first-contact", "notes", "transfer")
+        for a in (
+            "accept",
+            "acknowledge",
+            "cancel",
+            "close",
+            "decline",
+            "feedback",
+            "first-contact",
+            "notes",
+            "transfer",
+        )
     },
     "referral-suggestions": api(),
     "fhir-task": api(obj="referral", pk_kwarg="reference", lookup="reference"),

@@ -81,6 +81,7 @@ def state(target):
         "notes": referral.notes.count(),
         "grants": ReferralUserObjectPermission.objects.filter(content_object=referral).count(),
         "escalations_taken": acknowledged,
+        "feedback": list(referral.feedback.values_list("appropriate", "gaps")),
     }
 
 
@@ -208,6 +209,17 @@ ACTIONS = [
         page=page("note", lambda w: {"text": "Called the family.", "visibility": "internal"}),
         api=api("notes", lambda w: {"text": "Called the family.", "visibility": "internal"}),
         api_ok=frozenset({201}),
+    ),
+    Action(
+        "feedback",
+        allowed=RECEIVING_TEAM,
+        visible=SEES,
+        setup=accepted,
+        snapshot=state,
+        changed=lambda w, b, a: a["feedback"] == [(False, ["contact"])],
+        service=lambda w, u, r: services.give_feedback(u, r, appropriate=False, gaps=["contact"]),
+        page=page("feedback", lambda w: {"appropriate": "no", "gaps": ["contact"]}),
+        api=api("feedback", lambda w: {"appropriate": False, "gaps": ["contact"]}),
     ),
     Action(
         "dispatch",
