@@ -68,6 +68,10 @@ ACTION_SERIALIZERS = {
     "first_contact": serializers.FirstContactSerializer,
     "close": serializers.CloseSerializer,
     "feedback": serializers.FeedbackSerializer,
+    "return_to_referrer": serializers.ReturnSerializer,
+    "resubmit": serializers.ResubmitSerializer,
+    "re_refer": serializers.ReReferSerializer,
+    "fail": serializers.FailSerializer,
 }
 
 
@@ -177,6 +181,26 @@ class ReferralViewSet(
                 u, r, d["reason"], d["note"], feedback=serializers.feedback_of(d)
             ),
         )
+
+    @extend_schema(responses=ACTION_RESPONSES)
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
+    def return_to_referrer(self, request, pk=None):
+        return self._act(request, lambda u, r, d: services.return_to_referrer(u, r, d["needed"]))
+
+    @extend_schema(responses=ACTION_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def resubmit(self, request, pk=None):
+        return self._act(request, lambda u, r, d: services.resubmit_referral(u, r, d["added"]))
+
+    @extend_schema(responses=ACTION_RESPONSES)
+    @action(detail=True, methods=["post"], url_path="re-refer")
+    def re_refer(self, request, pk=None):
+        return self._act(request, lambda u, r, d: services.re_refer(u, r, d["agency"], d["reason"]))
+
+    @extend_schema(responses=ACTION_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def fail(self, request, pk=None):
+        return self._act(request, lambda u, r, d: services.record_failure(u, r, d["reason"], d["note"]))
 
     @extend_schema(responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"])

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from accounts.services import log_access
 from accounts.visibility import get_visible_or_404
+from referrals.models import STATUS_CODES as CODES
 from referrals.models import Referral, Status
 
 
@@ -24,16 +25,20 @@ class FhirJSONRenderer(JSONRenderer):
     format = "fhir"
 
 
-# status → (Task.status, ServiceRequest.status, referral status code, its Chinese display)
-STATUS_CODES = {
-    Status.SUBMITTED: ("requested", "active", "waiting", "等待中"),
-    Status.ACKNOWLEDGED: ("received", "active", "waiting", "等待中"),
-    Status.ACCEPTED: ("accepted", "active", "accepted", "受案"),
-    Status.IN_PROGRESS: ("in-progress", "active", "accepted", "受案"),
-    Status.CLOSED: ("completed", "completed", "completed", "完成"),
-    Status.DECLINED: ("rejected", "revoked", "not-accepted", "不受案"),
-    Status.CANCELLED: ("cancelled", "revoked", "withdrawn", "撤回"),
+# status → (Task.status, ServiceRequest.status); the business status is the public sector's code.
+FHIR_STATUS = {
+    Status.SUBMITTED: ("requested", "active"),
+    Status.ACKNOWLEDGED: ("received", "active"),
+    Status.ACCEPTED: ("accepted", "active"),
+    Status.IN_PROGRESS: ("in-progress", "active"),
+    Status.CLOSED: ("completed", "completed"),
+    Status.DECLINED: ("rejected", "revoked"),
+    Status.CANCELLED: ("cancelled", "revoked"),
+    Status.RETURNED: ("on-hold", "on-hold"),
+    Status.RE_REFERRED: ("completed", "completed"),
+    Status.FAILED: ("failed", "revoked"),
 }
+STATUS_CODES = {status: (*FHIR_STATUS[status], *CODES[status]) for status in Status}
 # Triage level 1 (immediate) to 3 (routine) as a FHIR request priority.
 PRIORITY = {1: "stat", 2: "urgent", 3: "routine"}
 

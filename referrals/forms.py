@@ -15,6 +15,7 @@ from referrals.models import (
     Category,
     Consent,
     DeclineReason,
+    FailureReason,
     Household,
     KnownRisk,
     Level,
@@ -456,3 +457,31 @@ class RematchForm(forms.Form):
             "Left unticked, they stay with their worker."
         ),
     )
+
+
+class ReturnForm(forms.Form):
+    needed = forms.CharField(
+        label=_("What the team needs"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The referring officer reads this. The clock pauses until they resubmit."),
+    )
+
+
+class ResubmitForm(forms.Form):
+    added = forms.CharField(
+        label=_("The information asked for"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Added to the narrative with today's date; the team's clock resumes."),
+    )
+
+
+class ReReferForm(forms.Form):
+    agency = forms.CharField(label=_("Agency referred to"), max_length=200)
+    reason = forms.CharField(label=_("Why there"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class FailForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Why"), choices=FailureReason.choices, widget=forms.RadioSelect)
+    note = forms.CharField(label=_("Note"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2}))

@@ -83,9 +83,33 @@ class Status(models.TextChoices):
     CLOSED = "closed", _("Closed")
     CANCELLED = "cancelled", _("Cancelled")
     DECLINED = "declined", _("Declined")
+    RETURNED = "returned", _("Returned for more information")
+    RE_REFERRED = "re_referred", _("Re-referred elsewhere")
+    FAILED = "failed", _("Could not be served")
 
 
-OPEN_STATUSES = (Status.SUBMITTED, Status.ACKNOWLEDGED, Status.ACCEPTED, Status.IN_PROGRESS)
+class FailureReason(models.TextChoices):
+    UNREACHABLE = "unreachable", _("Could not be reached")
+    REFUSED = "refused", _("Refused the service")
+
+
+# Waiting on the police counts as open: the referral is not finished and keeps its place.
+OPEN_STATUSES = (Status.SUBMITTED, Status.ACKNOWLEDGED, Status.ACCEPTED, Status.IN_PROGRESS, Status.RETURNED)
+# The public sector's referral status codes (Taiwan social-safety-net FHIR guide), for the API,
+# exports and FHIR: 等待中 waiting, 受案 accepted, 不受案 not accepted, 退回 returned, 再轉 re-referred,
+# 完成 completed, 失敗 failed; a referral withdrawn by the police is 撤回 withdrawn.
+STATUS_CODES = {
+    Status.SUBMITTED: ("waiting", "等待中"),
+    Status.ACKNOWLEDGED: ("waiting", "等待中"),
+    Status.ACCEPTED: ("accepted", "受案"),
+    Status.IN_PROGRESS: ("accepted", "受案"),
+    Status.CLOSED: ("completed", "完成"),
+    Status.DECLINED: ("not-accepted", "不受案"),
+    Status.CANCELLED: ("withdrawn", "撤回"),
+    Status.RETURNED: ("returned", "退回"),
+    Status.RE_REFERRED: ("re-referred", "再轉"),
+    Status.FAILED: ("failed", "失敗"),
+}
 AWAITING_ACK = (Status.SUBMITTED,)
 
 
@@ -386,6 +410,12 @@ class Referral(models.Model):
     outcome = models.CharField(_("outcome"), max_length=30, choices=Outcome.choices, blank=True)
     outcome_summary = models.TextField(_("shareable outcome summary"), max_length=2000, blank=True)
     referred_to = models.CharField(_("referred to"), max_length=200, blank=True)
+    # Returned to the referrer: what the team needs, and the SLA time left when the clock paused.
+    returned_for = models.CharField(_("information needed"), max_length=1000, blank=True)
+    sla_remaining = models.DurationField(null=True, blank=True)
+    failure_reason = models.CharField(
+        _("why it could not be served"), max_length=20, choices=FailureReason.choices, blank=True
+    )
 
     objects = ReferralQuerySet.as_manager()
 
@@ -437,6 +467,15 @@ class Referral(models.Model):
     @property
     def awaiting_acknowledgement(self):
         return self.status in AWAITING_ACK
+
+    @property
+    def re_referred_to(self):
+        return self.referred_to if self.status == Status.RE_REFERRED else ""
+
+    @property
+    def status_code(self):
+        """The public sector's code for the status (see STATUS_CODES)."""
+        return STATUS_CODES[self.status][0]
 
     @property
     def is_overdue(self):
@@ -503,6 +542,10 @@ class ReferralEvent(models.Model):
         LINKED = "linked", _("Linked to another referral")
         HANDOVER_NOTE = "handover_note", _("Handover note (social work only)")
         REMATCHED = "rematched", _("Moved to the newly matched team")
+        RETURNED = "returned", _("Returned to the referrer for more information")
+        RESUBMITTED = "resubmitted", _("Resubmitted with more information")
+        RE_REFERRED = "re_referred", _("Re-referred to another agency")
+        FAILED = "failed", _("Could not be served")
 
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(_("event"), max_length=30, choices=Kind.choices)

@@ -46,6 +46,18 @@ RULES = {
     "decline": rule(ONLY_THE_TEAM, statuses=AWAITING_ACCEPTANCE, **RECEIVING_TEAM),
     "confirm_level": rule(ONLY_THE_TEAM, statuses=AWAITING_ACCEPTANCE, **RECEIVING_TEAM),
     "transfer": rule(ONLY_THE_TEAM, statuses=OPEN_STATUSES, intake_coordinator={"district"}, **RECEIVING_TEAM),
+    "return": rule(ONLY_THE_TEAM, statuses=AWAITING_ACCEPTANCE, **RECEIVING_TEAM),
+    "resubmit": rule(
+        _("Only the referring police can do this."),
+        statuses=[Status.RETURNED],
+        officer={"filed", "station"},
+        integration={"filed"},
+        administrator={ANY},
+    ),
+    "re_refer": rule(
+        ONLY_THE_TEAM, statuses=(*AWAITING_ACCEPTANCE, *BEING_WORKED), intake_coordinator={"district"}, **RECEIVING_TEAM
+    ),
+    "fail": rule(ONLY_THE_TEAM, statuses=BEING_WORKED, **RECEIVING_TEAM),
     # Whether the referral was appropriate and what was missing: the team that handled it.
     "feedback": rule(
         ONLY_THE_TEAM,
@@ -93,7 +105,7 @@ RULES = {
     ),
     "cancel": rule(
         _("Only the referring police can do this."),
-        statuses=AWAITING_ACCEPTANCE,
+        statuses=(*AWAITING_ACCEPTANCE, Status.RETURNED),
         officer={"filed", "station"},
         administrator={ANY},
     ),

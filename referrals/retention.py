@@ -14,7 +14,7 @@ from accounts import retention
 from referrals.models import CaseNote, Household, Person, Referral, ReferralEvent, Status
 
 REMOVED = "—"
-FINISHED = (Status.CLOSED, Status.DECLINED, Status.CANCELLED)
+FINISHED = (Status.CLOSED, Status.DECLINED, Status.CANCELLED, Status.RE_REFERRED, Status.FAILED)
 
 
 def expired(cutoff):

@@ -9,10 +9,12 @@ from accounts.models import Organization, User
 from referrals import selectors
 from referrals.models import (
     NARRATIVE_MAX,
+    STATUS_CODES,
     CaseNote,
     Category,
     Consent,
     DeclineReason,
+    FailureReason,
     Household,
     KnownRisk,
     Level,
@@ -108,6 +110,11 @@ class ReferralListSerializer(serializers.ModelSerializer):
     referring_station = serializers.StringRelatedField()
     assigned_worker = serializers.StringRelatedField(allow_null=True)
     outcome = serializers.ChoiceField(choices=Outcome.choices, allow_blank=True, read_only=True)
+    status_code = serializers.ChoiceField(
+        choices=sorted({code for code, _display in STATUS_CODES.values()}),
+        read_only=True,
+        help_text="The public sector's referral status code (等待中 waiting, 受案 accepted, 退回 returned, …).",
+    )
 
     class Meta:
         model = Referral
@@ -115,6 +122,7 @@ class ReferralListSerializer(serializers.ModelSerializer):
             "id",
             "reference",
             "status",
+            "status_code",
             "category",
             "level",
             "referring_station",
@@ -165,6 +173,8 @@ class ReferralDetailSerializer(ReferralListSerializer):
             "origin",
             "origin_reference",
             "decline_reason",
+            "returned_for",
+            "failure_reason",
             "outcome_summary",
             "referred_to",
             "acknowledged_at",
@@ -292,3 +302,21 @@ class SuggestionQuerySerializer(serializers.Serializer):
     id_number = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     address = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     date_of_birth = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class ReturnSerializer(serializers.Serializer):
+    needed = serializers.CharField(max_length=1000, help_text=_("What the team needs; the referrer reads it."))
+
+
+class ResubmitSerializer(serializers.Serializer):
+    added = serializers.CharField(max_length=2000, help_text=_("Added to the narrative; the clock resumes."))
+
+
+class ReReferSerializer(serializers.Serializer):
+    agency = serializers.CharField(max_length=200)
+    reason = serializers.CharField(max_length=1000)
+
+
+class FailSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=FailureReason.choices)
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")

@@ -24,9 +24,11 @@ from accounts.services import notify_about, notify_many
 from referrals import policy
 from referrals.models import (
     DEFAULT_SLA,
+    NARRATIVE_MAX,
     OPEN_STATUSES,
     CaseNote,
     DeclineReason,
+    FailureReason,
     Household,
     IdempotencyKey,
     Outcome,
@@ -97,8 +99,6 @@ WEBHOOK_KINDS = {Kind.SUBMITTED, Kind.DISPATCHED, Kind.TRANSFERRED, Kind.REDIREC
 
 def _announce(referral, event):
     """Webhooks carry the reference and statuses only (see accounts/webhooks.py)."""
-    from referrals.fhir import STATUS_CODES
-
     webhooks.announce(
         "referral.changed",
         referral.reference,
@@ -108,7 +108,7 @@ def _announce(referral, event):
                 "reference": referral.reference,
                 "status": referral.status,
                 "previous_status": event.from_status or None,
-                "status_code": STATUS_CODES[referral.status][2],
+                "status_code": referral.status_code,
                 "change": event.kind,
                 "changed_at": event.at.isoformat(),
             }
@@ -479,6 +479,89 @@ def decline_referral(actor, referral, reason, note="", *, feedback=None):
     _notify(recipients, referral, _("declined"))
     if feedback:
         give_feedback(actor, referral, **feedback)
+    return referral
+
+
+@transaction.atomic
+def return_to_referrer(actor, referral, needed):
+    """Ask the referrer for more information: the SLA clock pauses with the time it had left."""
+    _lock(referral)
+    policy.require(actor, "return", referral)
+    _require_text(needed, "needed", _("Say what information the team needs."))
+    now = timezone.now()
+    before = referral.status
+    referral.sla_remaining = max(referral.ack_due_at - now, timedelta(0)) if referral.ack_due_at else None
+    referral.status = Status.RETURNED
+    referral.returned_for = needed.strip()
+    _stop_clock(referral)
+    _save(referral, "status", "sla_remaining", "returned_for", "escalate_at", now=now)
+    _record(referral, Kind.RETURNED, actor, from_status=before, note=referral.returned_for, at=now)
+    _notify(_referrers(referral), referral, _("returned for more information"))
+    return referral
+
+
+@transaction.atomic
+def resubmit_referral(actor, referral, added):
+    """The referrer adds what was asked for; the clock resumes with the time it had left."""
+    _lock(referral)
+    policy.require(actor, "resubmit", referral)
+    _require_text(added, "added", _("Add the information the team asked for."))
+    now = timezone.now()
+    before = referral.status
+    stamp = date_format(timezone.localtime(now), "SHORT_DATETIME_FORMAT")
+    referral.narrative = f"{referral.narrative}\n\n[{stamp}] {added.strip()}"[:NARRATIVE_MAX]
+    referral.status = Status.SUBMITTED
+    if referral.sla_remaining is not None:
+        referral.ack_due_at = now + referral.sla_remaining
+        referral.escalate_at = referral.ack_due_at
+    else:
+        _start_clock(referral, now)
+    referral.sla_remaining, referral.returned_for = None, ""
+    _save(referral, "narrative", "status", "ack_due_at", "escalate_at", "sla_remaining", "returned_for", now=now)
+    _record(referral, Kind.RESUBMITTED, actor, from_status=before, note=added.strip(), at=now)
+    _notify(
+        team_workers(referral.team) + team_supervisors(referral.team), referral, _("resubmitted with more information")
+    )
+    return referral
+
+
+@transaction.atomic
+def re_refer(actor, referral, agency, reason):
+    """The team passes the referral to an agency outside the system; the referral ends here."""
+    _lock(referral)
+    policy.require(actor, "re_refer", referral)
+    _require_text(agency, "agency", _("Name the agency it was referred to."))
+    _require_text(reason, "reason", _("Say why it was referred there."))
+    now = timezone.now()
+    before = referral.status
+    referral.status = Status.RE_REFERRED
+    referral.referred_to = agency.strip()[:200]
+    referral.closed_at = now
+    _stop_clock(referral)
+    _save(referral, "status", "referred_to", "closed_at", "escalate_at", now=now)
+    _record(
+        referral, Kind.RE_REFERRED, actor, from_status=before, note=f"{referral.referred_to}: {reason.strip()}", at=now
+    )
+    _notify(_referrers(referral), referral, _("re-referred to another agency"))
+    return referral
+
+
+@transaction.atomic
+def record_failure(actor, referral, reason, note=""):
+    """The family could not be reached or refused the service: the referral ends as failed."""
+    _lock(referral)
+    policy.require(actor, "fail", referral)
+    if reason not in FailureReason.values:
+        raise ValidationError({"reason": _("Choose why the referral could not be served.")})
+    now = timezone.now()
+    before = referral.status
+    referral.status = Status.FAILED
+    referral.failure_reason = reason
+    referral.closed_at = now
+    _stop_clock(referral)
+    _save(referral, "status", "failure_reason", "closed_at", "escalate_at", now=now)
+    _record(referral, Kind.FAILED, actor, from_status=before, note=(note or "").strip(), at=now)
+    _notify(_referrers(referral), referral, _("could not be served"))
     return referral
 
 

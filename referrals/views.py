@@ -20,6 +20,7 @@ from accounts.visibility import get_visible_or_404, require_role
 from referrals import forms, household, prefill, selectors, services
 from referrals.models import (
     OUTCOME_NEXT_STEP,
+    STATUS_CODES,
     CaseNote,
     Household,
     Person,
@@ -354,12 +355,14 @@ def _export(request, qs, name):
     )
     statuses, categories = dict(Status.choices), dict(forms.Category.choices)
     data = (
-        (ref, statuses.get(st, st), lvl, categories.get(cat, cat), station, team, worker, filed, due, upd, out)
+        (ref, statuses.get(st, st), STATUS_CODES[st][0], lvl, categories.get(cat, cat), station, team, worker)
+        + (filed, due, upd, out)
         for ref, st, lvl, cat, station, team, worker, filed, due, upd, out in rows.iterator(chunk_size=2000)
     )
     header = [
         _("Reference"),
         _("Status"),
+        _("Status code"),
         _("Level"),
         _("Category"),
         _("Station"),
@@ -437,6 +440,10 @@ def _detail_context(request, referral, **forms_with_errors):
         "redirect": forms.RedirectForm(referral=referral) if "redirect" in actions else None,
         "share": forms.ShareForm(referral=referral) if "share" in actions else None,
         "feedback": forms.FeedbackForm() if "feedback" in actions and not feedback else None,
+        "return": forms.ReturnForm() if "return" in actions else None,
+        "resubmit": forms.ResubmitForm() if "resubmit" in actions else None,
+        "re_refer": forms.ReReferForm() if "re_refer" in actions else None,
+        "fail": forms.FailForm() if "fail" in actions else None,
     }
     blank.update(forms_with_errors)
     context["forms"] = blank
@@ -461,6 +468,26 @@ ACTIONS = {
         lambda data, r, u: forms.DeclineForm(data),
         lambda u, r, d: services.decline_referral(u, r, d["reason"], d["note"], feedback=_feedback(d)),
         _("Declined."),
+    ),
+    "return": (
+        lambda data, r, u: forms.ReturnForm(data),
+        lambda u, r, d: services.return_to_referrer(u, r, d["needed"]),
+        _("Returned to the referring officer."),
+    ),
+    "resubmit": (
+        lambda data, r, u: forms.ResubmitForm(data),
+        lambda u, r, d: services.resubmit_referral(u, r, d["added"]),
+        _("Resubmitted to the team."),
+    ),
+    "re_refer": (
+        lambda data, r, u: forms.ReReferForm(data),
+        lambda u, r, d: services.re_refer(u, r, d["agency"], d["reason"]),
+        _("Re-referred."),
+    ),
+    "fail": (
+        lambda data, r, u: forms.FailForm(data),
+        lambda u, r, d: services.record_failure(u, r, d["reason"], d["note"]),
+        _("Recorded as not served."),
     ),
     "feedback": (
         lambda data, r, u: forms.FeedbackForm(data),

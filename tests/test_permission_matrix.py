@@ -80,6 +80,10 @@ REFERRAL_PAGE_ACTIONS = (
     "redirect",
     "share",
     "feedback",
+    "return",
+    "resubmit",
+    "re_refer",
+    "fail",
 )
 
 MATRIX = {
@@ -136,6 +140,10 @@ MATRIX = {
             "first-contact",
             "notes",
             "transfer",
+            "return",
+            "resubmit",
+            "re-refer",
+            "fail",
         )
     },
     "referral-suggestions": api(),

@@ -56,6 +56,12 @@ def declined(world, actor):
     return referral
 
 
+def returned(world, actor):
+    referral = submitted(world, actor)
+    services.return_to_referrer(world.worker, referral, "Which school does the child attend?")
+    return referral
+
+
 def in_intake(world, actor):
     referral = submitted(world, actor)
     Referral.objects.filter(pk=referral.pk).update(team=None)  # as if filed in a centralised district
@@ -209,6 +215,50 @@ ACTIONS = [
         page=page("note", lambda w: {"text": "Called the family.", "visibility": "internal"}),
         api=api("notes", lambda w: {"text": "Called the family.", "visibility": "internal"}),
         api_ok=frozenset({201}),
+    ),
+    Action(
+        "return",
+        allowed=RECEIVING_TEAM,
+        visible=SEES,
+        setup=submitted,
+        snapshot=state,
+        changed=status_is("returned"),
+        service=lambda w, u, r: services.return_to_referrer(u, r, "Which school?"),
+        page=page("return", lambda w: {"needed": "Which school?"}),
+        api=api("return", lambda w: {"needed": "Which school?"}),
+    ),
+    Action(
+        "resubmit",
+        allowed=frozenset({"officer", "officer_station", "integration", "administrator"}),
+        visible=SEES,
+        setup=returned,
+        snapshot=state,
+        changed=status_is("submitted"),
+        service=lambda w, u, r: services.resubmit_referral(u, r, "Zhongshan Primary School."),
+        page=page("resubmit", lambda w: {"added": "Zhongshan Primary School."}),
+        api=api("resubmit", lambda w: {"added": "Zhongshan Primary School."}),
+    ),
+    Action(
+        "re_refer",
+        allowed=RECEIVING_TEAM | {"coordinator"},
+        visible=SEES,
+        setup=accepted,
+        snapshot=state,
+        changed=status_is("re_referred"),
+        service=lambda w, u, r: services.re_refer(u, r, "City Mental Health Centre", "Needs psychiatric care"),
+        page=page("re_refer", lambda w: {"agency": "City Mental Health Centre", "reason": "Needs psychiatric care"}),
+        api=api("re-refer", lambda w: {"agency": "City Mental Health Centre", "reason": "Needs psychiatric care"}),
+    ),
+    Action(
+        "fail",
+        allowed=RECEIVING_TEAM,
+        visible=SEES,
+        setup=accepted,
+        snapshot=state,
+        changed=status_is("failed"),
+        service=lambda w, u, r: services.record_failure(u, r, "unreachable"),
+        page=page("fail", lambda w: {"reason": "unreachable", "note": ""}),
+        api=api("fail", lambda w: {"reason": "unreachable"}),
     ),
     Action(
         "feedback",
