@@ -1,5 +1,6 @@
 """Patrols API (police only): beats, persons of concern, visits, key locations, activities."""
 
+import django_filters
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
@@ -18,10 +19,23 @@ class BeatViewSet(ReadOnly):
     serializer_class = serializers.BeatSerializer
 
 
+def visible_beats(request):
+    """A filter by beat takes only the caller's beats: another unit's beat id is "not a choice", like a missing one."""
+    return Beat.objects.visible_to(request.user) if request is not None else Beat.objects.none()
+
+
+class PersonOfConcernFilter(django_filters.FilterSet):
+    beat = django_filters.ModelChoiceFilter(queryset=visible_beats)
+
+    class Meta:
+        model = PersonOfConcern
+        fields = ["risk_level", "beat"]
+
+
 class PersonOfConcernViewSet(ReadOnly):
     queryset = PersonOfConcern.objects.all()
     serializer_class = serializers.PersonOfConcernSerializer
-    filterset_fields = ["risk_level", "beat"]
+    filterset_class = PersonOfConcernFilter
 
 
 class KeyLocationViewSet(ReadOnly):

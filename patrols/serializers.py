@@ -45,10 +45,13 @@ class PatrolVisitSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "reference"]
         extra_kwargs = {"visited_at": {"required": False}}
 
-    def validate_person(self, person):
-        if not PersonOfConcern.objects.visible_to(self.context["request"].user).filter(pk=person.pk).exists():
-            raise serializers.ValidationError('Invalid pk "%s" - object does not exist.' % person.pk)
-        return person
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        # A person the caller cannot see is, to the caller, a person that does not exist.
+        self.fields["person"].queryset = (
+            PersonOfConcern.objects.visible_to(request.user) if request else PersonOfConcern.objects.none()
+        )
 
 
 class KeyLocationSerializer(serializers.ModelSerializer):

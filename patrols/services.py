@@ -201,6 +201,9 @@ def referral_for_visit(visit):
 @transaction.atomic
 def add_key_location(actor, station, **fields):
     _require_police(actor, station)
+    beat = fields.get("beat")
+    if beat is not None and beat.station_id != station.pk:
+        raise ValidationError({"beat": _("Choose one of the station's own beats.")})
     location = KeyLocation(station=station, **fields)
     location.full_clean()
     location.save()

@@ -163,15 +163,19 @@ def locations(request):
     qs = KeyLocation.objects.visible_to(request.user).select_related("station")
     if request.GET.get("status") in KeyLocation.Status.values:
         qs = qs.filter(status=request.GET["status"])
-    form = forms.KeyLocationForm(request.POST or None)
     station = _station_of(request.user)
+    form = forms.KeyLocationForm(request.POST or None, user=request.user, station=station)
     if request.method == "POST" and station and form.is_valid():
         location = services.add_key_location(request.user, station, **form.cleaned_data)
         messages.success(request, _("Location added."))
         return redirect(location)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "patrols/locations.html", {"page": page, "form": form if station else None},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "patrols/locations.html",
+        {"page": page, "form": form if station else None},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
