@@ -1,10 +1,13 @@
 """Patrols API (police only): beats, persons of concern, visits, key locations, activities."""
 
 import django_filters
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 from rest_framework import mixins, status, viewsets
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from accounts.models import Organization
 from accounts.visibility import VisibleViewSetMixin
 from patrols import serializers, services
 from patrols.models import Beat, CommunityActivity, KeyLocation, PatrolVisit, PersonOfConcern
@@ -15,7 +18,7 @@ class ReadOnly(VisibleViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelM
 
 
 class BeatViewSet(ReadOnly):
-    queryset = Beat.objects.all()
+    queryset = Beat.objects.select_related("station")
     serializer_class = serializers.BeatSerializer
 
 
@@ -33,13 +36,13 @@ class PersonOfConcernFilter(django_filters.FilterSet):
 
 
 class PersonOfConcernViewSet(ReadOnly):
-    queryset = PersonOfConcern.objects.all()
+    queryset = PersonOfConcern.objects.select_related("station")
     serializer_class = serializers.PersonOfConcernSerializer
     filterset_class = PersonOfConcernFilter
 
 
 class KeyLocationViewSet(ReadOnly):
-    queryset = KeyLocation.objects.all()
+    queryset = KeyLocation.objects.select_related("station")
     serializer_class = serializers.KeyLocationSerializer
     filterset_fields = ["type", "status"]
 
@@ -55,6 +58,7 @@ class PatrolVisitViewSet(ReadOnly, mixins.CreateModelMixin):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         visit = services.record_visit(request.user, data.pop("person"), **data)
+        visit = self.get_queryset().get(pk=visit.pk)  # re-read through the caller's visibility
         return Response(self.get_serializer(visit).data, status=status.HTTP_201_CREATED)
 
 
@@ -63,12 +67,14 @@ class ActivityViewSet(ReadOnly, mixins.CreateModelMixin):
     serializer_class = serializers.ActivitySerializer
 
     def create(self, request, *args, **kwargs):
-        station = request.user.organization
-        if not request.user.is_police:
+        if not (request.user.is_police or request.user.is_administrator):
             raise NotFound
-        if station is None or station.kind != "station":
-            raise ValidationError({"station": ["Activities are logged by a station."]})
+        station = request.user.organization
+        if station is None or station.kind != Organization.Kind.STATION:
+            # Logged for the caller's own station: without one, the action is not the caller's.
+            raise PermissionDenied(_("Activities are logged by a station."))
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         activity = services.log_activity(request.user, station, **serializer.validated_data)
+        activity = self.get_queryset().get(pk=activity.pk)  # re-read through the caller's visibility
         return Response(self.get_serializer(activity).data, status=status.HTTP_201_CREATED)

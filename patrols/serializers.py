@@ -1,20 +1,42 @@
 from rest_framework import serializers
 
 from accounts.models import Organization
+from patrols import policy
 from patrols.models import Beat, CommunityActivity, KeyLocation, Outcome, PatrolVisit, PersonOfConcern, Topic
 
 
-class BeatSerializer(serializers.ModelSerializer):
+class AllowedActionsMixin(serializers.Serializer):
+    """What the caller may do with the record, from patrols/policy.py (the same table the services obey)."""
+
+    allowed_actions = serializers.SerializerMethodField()
+
+    def get_allowed_actions(self, obj) -> list[str]:
+        request = self.context.get("request")
+        return sorted(policy.allowed_actions(request.user, obj)) if request else []
+
+
+class BeatSerializer(AllowedActionsMixin, serializers.ModelSerializer):
     class Meta:
         model = Beat
-        fields = ["id", "station", "code", "officer", "weekly_visit_hours"]
+        fields = ["id", "station", "code", "officer", "weekly_visit_hours", "allowed_actions"]
         read_only_fields = fields
 
 
-class PersonOfConcernSerializer(serializers.ModelSerializer):
+class PersonOfConcernSerializer(AllowedActionsMixin, serializers.ModelSerializer):
     class Meta:
         model = PersonOfConcern
-        fields = ["id", "station", "beat", "name", "address", "risk_level", "last_visited_on", "next_due_on", "active"]
+        fields = [
+            "id",
+            "station",
+            "beat",
+            "name",
+            "address",
+            "risk_level",
+            "last_visited_on",
+            "next_due_on",
+            "active",
+            "allowed_actions",
+        ]
         read_only_fields = fields
 
 
@@ -54,10 +76,20 @@ class PatrolVisitSerializer(serializers.ModelSerializer):
         )
 
 
-class KeyLocationSerializer(serializers.ModelSerializer):
+class KeyLocationSerializer(AllowedActionsMixin, serializers.ModelSerializer):
     class Meta:
         model = KeyLocation
-        fields = ["id", "station", "type", "name", "address", "status", "suspected_kind", "last_checked_on"]
+        fields = [
+            "id",
+            "station",
+            "type",
+            "name",
+            "address",
+            "status",
+            "suspected_kind",
+            "last_checked_on",
+            "allowed_actions",
+        ]
         read_only_fields = fields
 
 
