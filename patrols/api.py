@@ -8,13 +8,17 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from accounts.models import Organization
-from accounts.visibility import VisibleViewSetMixin
+from accounts.visibility import RecordViewSetMixin, VisibleViewSetMixin
 from patrols import serializers, services
 from patrols.models import Beat, CommunityActivity, KeyLocation, PatrolVisit, PersonOfConcern
 
 
 class ReadOnly(VisibleViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     pass
+
+
+class RecordReadOnly(RecordViewSetMixin, ReadOnly):
+    """Persons of concern and their visits: every record read (retrieved or listed) is in the access log."""
 
 
 class BeatViewSet(ReadOnly):
@@ -35,7 +39,7 @@ class PersonOfConcernFilter(django_filters.FilterSet):
         fields = ["risk_level", "beat"]
 
 
-class PersonOfConcernViewSet(ReadOnly):
+class PersonOfConcernViewSet(RecordReadOnly):
     queryset = PersonOfConcern.objects.select_related("station")
     serializer_class = serializers.PersonOfConcernSerializer
     filterset_class = PersonOfConcernFilter
@@ -47,7 +51,7 @@ class KeyLocationViewSet(ReadOnly):
     filterset_fields = ["type", "status"]
 
 
-class PatrolVisitViewSet(ReadOnly, mixins.CreateModelMixin):
+class PatrolVisitViewSet(RecordReadOnly, mixins.CreateModelMixin):
     queryset = PatrolVisit.objects.all()
     serializer_class = serializers.PatrolVisitSerializer
 

@@ -12,7 +12,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.services import log_access
+from accounts.services import log_access, log_reads
 from accounts.visibility import get_visible_or_404
 from patrols import forms, policy, selectors, services
 from patrols.models import (
@@ -75,6 +75,8 @@ def beat(request):
     _police(request.user)
     context = selectors.beat_overview(request.user)
     context["beats"] = _with_actions(request.user, context["beats"])
+    context["due"] = list(context["due"])
+    log_reads(request, context["due"], detail="beat page")
     context["pending_changes"] = _with_actions(
         request.user,
         BeatHoursChange.objects.visible_to(request.user)
@@ -128,6 +130,8 @@ def person(request, pk):
     _police(request.user)
     poc = get_visible_or_404(PersonOfConcern.objects.select_related("station", "beat"), request.user, pk=pk)
     log_access(request, poc)
+    visits = list(poc.visits.all()[:20])
+    log_reads(request, visits, detail="person page")
     form = forms.VisitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -146,7 +150,7 @@ def person(request, pk):
             "form": form,
             "child_form": forms.ChildForm(),
             "children": services.children_of(poc),
-            "visits": poc.visits.all()[:20],
+            "visits": visits,
         },
         status=400 if form.errors else 200,
     )
