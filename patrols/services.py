@@ -397,12 +397,25 @@ def amend_report(actor, report, figures, reason):
     )
 
 
+def last_month(today=None):
+    today = today or timezone.localdate()
+    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+@transaction.atomic
+def open_month_report(actor, station, month=None):
+    """The station head opens the station's report for a month (last month unless given); opening it twice
+    gives the same report."""
+    policy.require(actor, "open_report", MonthlyReport(station=station))
+    _at_a_station(station, _("Monthly reports are kept by a police station."))
+    return open_report(station, month or last_month(timezone.localdate()))
+
+
 def ensure_reports(today=None):
     """Open last month's report for every station, so a missing one is chased too."""
-    today = today or timezone.localdate()
-    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    month = last_month(today)
     for station in Organization.objects.filter(kind=Organization.Kind.STATION, is_active=True):
-        open_report(station, last_month)
+        open_report(station, month)
 
 
 def sweep_reports(now=None, batch=200):

@@ -295,13 +295,23 @@ def activities(request):
 
 @login_required
 def reports(request):
+    """Reading the list writes nothing: last month's report is opened by the timer or, before it runs,
+    by the station head with the button (a POST)."""
     _police(request.user)
-    station = _station_of(request.user)
-    if station is not None:
-        last_month = (timezone.localdate().replace(day=1) - timezone.timedelta(days=1)).replace(day=1)
-        services.open_report(station, last_month)
+    station = _own_station(request.user, "open_report", MonthlyReport())
+    month = services.last_month(timezone.localdate())
+    can_open = station is not None and not MonthlyReport.objects.filter(station=station, month=month).exists()
     qs = MonthlyReport.objects.visible_to(request.user).select_related("station")[:100]
-    return render(request, "patrols/reports.html", {"reports": qs})
+    return render(request, "patrols/reports.html", {"reports": qs, "can_open": can_open, "month": month})
+
+
+@login_required
+@require_POST
+def report_open(request):
+    _police(request.user)
+    station = _refuse_without(_own_station(request.user, "open_report", MonthlyReport()))
+    report = services.open_month_report(request.user, station)
+    return redirect(report)
 
 
 @login_required

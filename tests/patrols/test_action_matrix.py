@@ -311,6 +311,24 @@ STATION_ACTIONS = [
         page=lambda w, _: (reverse("patrols:missing"), MISSING | {"last_seen_at": local_minute()}),
     ),
     Action(
+        "open_report",
+        allowed=S1_HEAD,
+        visible=frozenset(ACTORS),
+        setup=lambda w, actor: _month(actor),  # a month of its own per attempt
+        snapshot=counts,
+        changed=one_more("reports"),
+        service=lambda w, u, month: services.open_month_report(u, w.a.s1, month),
+    ),
+    Action(
+        "open_report at the caller's station",
+        allowed=frozenset({"station_head", "station_head_other"}),
+        visible=PATROL_PAGES,
+        setup=nothing,
+        snapshot=counts,
+        changed=one_more("reports"),
+        page=lambda w, _: (reverse("patrols:report_open"), {}),
+    ),
+    Action(
         "evaluate",
         allowed=S1_HEAD,
         visible=frozenset(ACTORS),

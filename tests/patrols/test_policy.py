@@ -112,3 +112,25 @@ def test_patrol_templates_never_decide_from_status_strings():
         for match in re.finditer(r"\{%[^%]*\b(status|is_supervisor|is_officer|role)\b[^%]*%\}", path.read_text())
     ]
     assert not offenders
+
+
+# --- hole 19: no writes on GET -------------------------------------------------------------------------
+def test_reading_the_monthly_reports_page_creates_nothing_the_station_head_opens_the_report(world, client):
+    before = MonthlyReport.objects.count()
+    for user in (world.officer, world.station_head):
+        client.force_login(user)
+        assert client.get(reverse("patrols:reports")).status_code == 200
+    assert MonthlyReport.objects.count() == before
+
+    client.force_login(world.officer)
+    assert reverse("patrols:report_open") not in client.get(reverse("patrols:reports")).content.decode()
+    assert client.post(reverse("patrols:report_open")).status_code == 403
+    assert MonthlyReport.objects.count() == before
+
+    client.force_login(world.station_head)
+    assert reverse("patrols:report_open") in client.get(reverse("patrols:reports")).content.decode()
+    response = client.post(reverse("patrols:report_open"))
+    opened = MonthlyReport.objects.get(station=world.a.s1, month=services.last_month())
+    assert response.status_code == 302 and response.url == opened.get_absolute_url()
+    assert client.post(reverse("patrols:report_open")).url == opened.get_absolute_url()  # once only
+    assert MonthlyReport.objects.count() == before + 1
