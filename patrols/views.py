@@ -189,7 +189,7 @@ def visit(request, pk):
         "patrols/visit.html",
         {
             "visit": obj,
-            "referral": services.referral_for_visit(obj),
+            "referral": services.referral_for_visit(obj, request.user),
             "raise_url": raise_url,
             "can_raise": referral_policy.can(
                 request.user, "file", Referral(created_by=request.user, referring_station=request.user.organization)

@@ -156,3 +156,28 @@ def test_api_detail_of_another_districts_record_is_a_missing_one(world, endpoint
     foreign = client.get(f"{endpoint}{foreign_id}/")
     missing = client.get(f"{endpoint}{MISSING}/")
     assert foreign.status_code == 404 and same_answer(foreign, missing, foreign_id)
+
+
+# --- hole 16, the patrol end: a referral naming our visit from elsewhere is not shown on it -------------
+def test_a_visit_page_shows_only_a_referral_the_reader_may_see(world, client):
+    from referrals.models import Referral
+
+    visit = world.ours.visit
+    # Made directly: whatever filing checks, a row naming our visit from another district must not show.
+    foreign = Referral.objects.create(
+        reference="R-2026-900001",
+        category="domestic_violence",
+        level=2,
+        incident_at=timezone.now(),
+        narrative="Filed elsewhere, naming another station's visit",
+        created_by=world.officer_other,
+        referring_officer=world.officer_other,
+        referring_station=world.b.s1,
+        district=world.b.district,
+        origin="patrol_visit",
+        origin_reference=visit.reference,
+    )
+    client.force_login(world.officer)
+    page = client.get(visit.get_absolute_url())
+    assert page.status_code == 200
+    assert foreign.reference not in page.content.decode() and page.context["referral"] is None
