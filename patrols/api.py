@@ -1,10 +1,14 @@
 """Patrols API (police only): beats, persons of concern, visits, key locations, activities."""
 
+import django_filters
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 from rest_framework import mixins, status, viewsets
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from accounts.visibility import VisibleViewSetMixin
+from accounts.models import Organization
+from accounts.visibility import RecordViewSetMixin, VisibleViewSetMixin
 from patrols import serializers, services
 from patrols.models import Beat, CommunityActivity, KeyLocation, PatrolVisit, PersonOfConcern
 
@@ -13,34 +17,51 @@ class ReadOnly(VisibleViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelM
     pass
 
 
+class RecordReadOnly(RecordViewSetMixin, ReadOnly):
+    """Persons of concern and their visits: every record read (retrieved or listed) is in the access log."""
+
+
 class BeatViewSet(ReadOnly):
-    queryset = Beat.objects.all()
+    queryset = Beat.objects.select_related("station")
     serializer_class = serializers.BeatSerializer
 
 
-class PersonOfConcernViewSet(ReadOnly):
-    queryset = PersonOfConcern.objects.all()
+def visible_beats(request):
+    """A filter by beat takes only the caller's beats: another unit's beat id is "not a choice", like a missing one."""
+    return Beat.objects.visible_to(request.user) if request is not None else Beat.objects.none()
+
+
+class PersonOfConcernFilter(django_filters.FilterSet):
+    beat = django_filters.ModelChoiceFilter(queryset=visible_beats)
+
+    class Meta:
+        model = PersonOfConcern
+        fields = ["risk_level", "beat"]
+
+
+class PersonOfConcernViewSet(RecordReadOnly):
+    queryset = PersonOfConcern.objects.select_related("station")
     serializer_class = serializers.PersonOfConcernSerializer
-    filterset_fields = ["risk_level", "beat"]
+    filterset_class = PersonOfConcernFilter
 
 
 class KeyLocationViewSet(ReadOnly):
-    queryset = KeyLocation.objects.all()
+    queryset = KeyLocation.objects.select_related("station")
     serializer_class = serializers.KeyLocationSerializer
     filterset_fields = ["type", "status"]
 
 
-class PatrolVisitViewSet(ReadOnly, mixins.CreateModelMixin):
+class PatrolVisitViewSet(RecordReadOnly, mixins.CreateModelMixin):
     queryset = PatrolVisit.objects.all()
     serializer_class = serializers.PatrolVisitSerializer
 
     def create(self, request, *args, **kwargs):
-        if not (request.user.is_police or request.user.is_administrator):
-            raise NotFound
+        # A person the caller cannot see (anyone outside the police unit) answers like a missing id.
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         visit = services.record_visit(request.user, data.pop("person"), **data)
+        visit = self.get_queryset().get(pk=visit.pk)  # re-read through the caller's visibility
         return Response(self.get_serializer(visit).data, status=status.HTTP_201_CREATED)
 
 
@@ -49,12 +70,14 @@ class ActivityViewSet(ReadOnly, mixins.CreateModelMixin):
     serializer_class = serializers.ActivitySerializer
 
     def create(self, request, *args, **kwargs):
-        station = request.user.organization
-        if not request.user.is_police:
+        if not (request.user.is_police or request.user.is_administrator):
             raise NotFound
-        if station is None or station.kind != "station":
-            raise ValidationError({"station": ["Activities are logged by a station."]})
+        station = request.user.organization
+        if station is None or station.kind != Organization.Kind.STATION:
+            # Logged for the caller's own station: without one, the action is not the caller's.
+            raise PermissionDenied(_("Activities are logged by a station."))
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         activity = services.log_activity(request.user, station, **serializer.validated_data)
+        activity = self.get_queryset().get(pk=activity.pk)  # re-read through the caller's visibility
         return Response(self.get_serializer(activity).data, status=status.HTTP_201_CREATED)

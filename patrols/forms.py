@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organization
 from patrols.models import (
     INDICATORS,
+    Beat,
     CommunityActivity,
     KeyLocation,
     MissingPersonReport,
@@ -93,6 +94,11 @@ class KeyLocationForm(forms.ModelForm):
     class Meta:
         model = KeyLocation
         fields = ["type", "name", "address", "beat", "cctv_advice"]
+
+    def __init__(self, *args, user, station, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the station's own beats, and only those the user may see: any other id is "not a choice".
+        self.fields["beat"].queryset = Beat.objects.visible_to(user).filter(station=station)
 
 
 class MissingPersonForm(forms.ModelForm):

@@ -353,6 +353,10 @@ class KeyLocation(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def is_suspected(self):
+        return self.status == self.Status.SUSPECTED
+
     def get_absolute_url(self):
         from django.urls import reverse
 

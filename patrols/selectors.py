@@ -44,9 +44,9 @@ def beat_overview(user):
     if user.is_officer:
         persons = persons.filter(beat__officer=user) | persons.filter(beat__isnull=True, station=user.organization)
     return {
-        "beats": Beat.objects.visible_to(user).filter(officer=user)
+        "beats": Beat.objects.visible_to(user).select_related("station").filter(officer=user)
         if user.is_officer
-        else Beat.objects.visible_to(user)[:50],
+        else Beat.objects.visible_to(user).select_related("station")[:50],
         "due": persons.select_related("beat").order_by("next_due_on")[:100],
         "overdue_count": persons.filter(next_due_on__lt=today).count(),
         "locations": KeyLocation.objects.visible_to(user)

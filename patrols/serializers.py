@@ -1,20 +1,42 @@
 from rest_framework import serializers
 
 from accounts.models import Organization
+from patrols import policy
 from patrols.models import Beat, CommunityActivity, KeyLocation, Outcome, PatrolVisit, PersonOfConcern, Topic
 
 
-class BeatSerializer(serializers.ModelSerializer):
+class AllowedActionsMixin(serializers.Serializer):
+    """What the caller may do with the record, from patrols/policy.py (the same table the services obey)."""
+
+    allowed_actions = serializers.SerializerMethodField()
+
+    def get_allowed_actions(self, obj) -> list[str]:
+        request = self.context.get("request")
+        return sorted(policy.allowed_actions(request.user, obj)) if request else []
+
+
+class BeatSerializer(AllowedActionsMixin, serializers.ModelSerializer):
     class Meta:
         model = Beat
-        fields = ["id", "station", "code", "officer", "weekly_visit_hours"]
+        fields = ["id", "station", "code", "officer", "weekly_visit_hours", "allowed_actions"]
         read_only_fields = fields
 
 
-class PersonOfConcernSerializer(serializers.ModelSerializer):
+class PersonOfConcernSerializer(AllowedActionsMixin, serializers.ModelSerializer):
     class Meta:
         model = PersonOfConcern
-        fields = ["id", "station", "beat", "name", "address", "risk_level", "last_visited_on", "next_due_on", "active"]
+        fields = [
+            "id",
+            "station",
+            "beat",
+            "name",
+            "address",
+            "risk_level",
+            "last_visited_on",
+            "next_due_on",
+            "active",
+            "allowed_actions",
+        ]
         read_only_fields = fields
 
 
@@ -45,16 +67,29 @@ class PatrolVisitSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "reference"]
         extra_kwargs = {"visited_at": {"required": False}}
 
-    def validate_person(self, person):
-        if not PersonOfConcern.objects.visible_to(self.context["request"].user).filter(pk=person.pk).exists():
-            raise serializers.ValidationError('Invalid pk "%s" - object does not exist.' % person.pk)
-        return person
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        # A person the caller cannot see is, to the caller, a person that does not exist.
+        self.fields["person"].queryset = (
+            PersonOfConcern.objects.visible_to(request.user) if request else PersonOfConcern.objects.none()
+        )
 
 
-class KeyLocationSerializer(serializers.ModelSerializer):
+class KeyLocationSerializer(AllowedActionsMixin, serializers.ModelSerializer):
     class Meta:
         model = KeyLocation
-        fields = ["id", "station", "type", "name", "address", "status", "suspected_kind", "last_checked_on"]
+        fields = [
+            "id",
+            "station",
+            "type",
+            "name",
+            "address",
+            "status",
+            "suspected_kind",
+            "last_checked_on",
+            "allowed_actions",
+        ]
         read_only_fields = fields
 
 

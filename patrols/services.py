@@ -4,7 +4,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
 from accounts.services import notify_about
+from patrols import policy
 from patrols.models import (
     DEFAULT_CADENCE_DAYS,
     DEFAULT_THRESHOLD,
@@ -85,11 +86,9 @@ def _precinct_of(station):
     return station.nearest(Organization.Kind.PRECINCT) or station.parent
 
 
-def _require_police(actor, station=None):
-    if not (actor.is_administrator or actor.is_police):
-        raise PermissionDenied(_("Patrol records are for police only."))
-    if station is not None and not actor.is_administrator and not station.path.startswith(actor.organization.path):
-        raise PermissionDenied(_("This record belongs to another unit."))
+def _at_a_station(station, message):
+    if station is None or station.kind != Organization.Kind.STATION:
+        raise ValidationError({"station": message})
 
 
 def cadence_days(risk_level):
@@ -114,7 +113,7 @@ def record_visit(
     vulnerable_family=False,
     note="",
 ):
-    _require_police(actor, person.station)
+    policy.require(actor, "record_visit", person)
     visited_at = visited_at or timezone.now()
     if visited_at > timezone.now() + timedelta(minutes=5):
         raise ValidationError({"visited_at": _("The visit cannot be in the future.")})
@@ -167,7 +166,7 @@ def household_for(person):
 
 @transaction.atomic
 def add_child(actor, person, *, name, date_of_birth=None, estimated_age=None, sex="unknown"):
-    _require_police(actor, person.station)
+    policy.require(actor, "add_child", person)
     household = household_for(person)
     child = Person(
         name=name,
@@ -188,10 +187,12 @@ def children_of(person):
     return list(Person.objects.filter(household_id=person.household_id).exclude(pk=person.person_id))
 
 
-def referral_for_visit(visit):
-    """The referral raised from a visit, if any: its status closes the loop back to police."""
+def referral_for_visit(visit, user):
+    """The referral raised from a visit, if any and if ``user`` may see it: its status closes the loop back
+    to police. A referral elsewhere that merely names the visit's reference is not shown."""
     return (
-        Referral.objects.filter(origin=Referral.Origin.PATROL_VISIT, origin_reference=visit.reference)
+        Referral.objects.visible_to(user)
+        .filter(origin=Referral.Origin.PATROL_VISIT, origin_reference=visit.reference)
         .order_by("-filed_at")
         .first()
     )
@@ -200,7 +201,11 @@ def referral_for_visit(visit):
 # --- key locations -----------------------------------------------------------------------
 @transaction.atomic
 def add_key_location(actor, station, **fields):
-    _require_police(actor, station)
+    policy.require(actor, "add_location", KeyLocation(station=station))
+    _at_a_station(station, _("Key locations are kept by a police station."))
+    beat = fields.get("beat")
+    if beat is not None and beat.station_id != station.pk:
+        raise ValidationError({"beat": _("Choose one of the station's own beats.")})
     location = KeyLocation(station=station, **fields)
     location.full_clean()
     location.save()
@@ -214,7 +219,7 @@ def threshold_for(kind):
 
 @transaction.atomic
 def inspect_location(actor, location, *, kind, indicators, note=""):
-    _require_police(actor, location.station)
+    policy.require(actor, "inspect_location", location)
     allowed = INDICATORS.get(kind)
     if allowed is None:
         raise ValidationError({"kind": _("Choose a checklist.")})
@@ -240,7 +245,7 @@ def inspect_location(actor, location, *, kind, indicators, note=""):
 @transaction.atomic
 def take_missing_person_report(actor, station, **fields):
     """Any station takes the report, whatever the jurisdiction; women and children are high-sensitivity."""
-    _require_police(actor)
+    policy.require(actor, "take_missing_report", MissingPersonReport(station=station))
     if station is None or station.kind != Organization.Kind.STATION:
         raise ValidationError({"station": _("Reports are taken at a police station.")})
     if fields.get("last_seen_at") and fields["last_seen_at"] > timezone.now() + timedelta(minutes=5):
@@ -264,7 +269,8 @@ def take_missing_person_report(actor, station, **fields):
 # --- community work ---------------------------------------------------------------------------
 @transaction.atomic
 def log_activity(actor, station, **fields):
-    _require_police(actor, station)
+    policy.require(actor, "log_activity", CommunityActivity(station=station))
+    _at_a_station(station, _("Activities are logged by a station."))
     activity = CommunityActivity(station=station, recorded_by=actor, **fields)
     activity.full_clean()
     activity.save()
@@ -275,7 +281,7 @@ def log_activity(actor, station, **fields):
 @transaction.atomic
 def change_beat_hours(actor, beat, new_hours, reason):
     """Increases apply at once; a reduction waits for the station head's approval."""
-    _require_police(actor, beat.station)
+    policy.require(actor, "change_hours", beat)
     if new_hours is None or new_hours < 0 or new_hours > 168:
         raise ValidationError({"new_hours": _("Give hours between 0 and 168.")})
     if not (reason or "").strip():
@@ -299,12 +305,8 @@ def _apply_hours(change, actor):
 
 @transaction.atomic
 def decide_beat_hours(actor, change, approve):
-    org = actor.organization
-    is_head = actor.is_administrator or (actor.is_supervisor and org and change.beat.station.path.startswith(org.path))
-    if not is_head:
-        raise PermissionDenied(_("Only the station head can approve a reduction."))
-    if change.status != BeatHoursChange.Status.PENDING:
-        raise ValidationError(_("This change has already been decided."))
+    change = BeatHoursChange.objects.select_for_update(of=("self",)).select_related("beat__station").get(pk=change.pk)
+    policy.require(actor, "decide_hours", change)
     if approve:
         _apply_hours(change, actor)
     else:
@@ -374,11 +376,7 @@ def open_report(station, month):
 @transaction.atomic
 def submit_report(actor, report):
     report = MonthlyReport.objects.select_for_update().get(pk=report.pk)
-    _require_police(actor, report.station)
-    if not (actor.is_administrator or actor.is_supervisor):
-        raise PermissionDenied(_("The station head submits the monthly report."))
-    if report.status == MonthlyReport.Status.SUBMITTED:
-        raise ValidationError(_("This report is submitted and locked; correct it with an amendment."))
+    policy.require(actor, "submit_report", report)
     report.figures = compute_figures(report.station, report.month)
     report.status = MonthlyReport.Status.SUBMITTED
     report.submitted_by = actor
@@ -390,9 +388,7 @@ def submit_report(actor, report):
 
 @transaction.atomic
 def amend_report(actor, report, figures, reason):
-    _require_police(actor, report.station)
-    if report.status != MonthlyReport.Status.SUBMITTED:
-        raise ValidationError(_("Only a submitted report is amended; a draft is simply recomputed."))
+    policy.require(actor, "amend_report", report)
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Give the reason for the correction.")})
     unknown = set(figures) - set(report.figures)
@@ -403,12 +399,25 @@ def amend_report(actor, report, figures, reason):
     )
 
 
+def last_month(today=None):
+    today = today or timezone.localdate()
+    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+@transaction.atomic
+def open_month_report(actor, station, month=None):
+    """The station head opens the station's report for a month (last month unless given); opening it twice
+    gives the same report."""
+    policy.require(actor, "open_report", MonthlyReport(station=station))
+    _at_a_station(station, _("Monthly reports are kept by a police station."))
+    return open_report(station, month or last_month(timezone.localdate()))
+
+
 def ensure_reports(today=None):
     """Open last month's report for every station, so a missing one is chased too."""
-    today = today or timezone.localdate()
-    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    month = last_month(today)
     for station in Organization.objects.filter(kind=Organization.Kind.STATION, is_active=True):
-        open_report(station, last_month)
+        open_report(station, month)
 
 
 def sweep_reports(now=None, batch=200):
@@ -462,9 +471,7 @@ def oldest_overdue(now):
 @transaction.atomic
 def evaluate(actor, unit, period, scores, false_figures=False, finding=""):
     """Score a unit: Σ score × weight; the number of beats puts it in a peer group."""
-    if not (actor.is_administrator or (actor.is_police and actor.is_supervisor)):
-        raise PermissionDenied(_("Only precinct or department supervisors evaluate units."))
-    _require_police(actor, unit)
+    policy.require(actor, "evaluate", Evaluation(unit=unit))
     items = {item.pk: item for item in EvaluationItem.objects.all()}
     if set(scores) != set(items):
         raise ValidationError({"scores": _("Score every item of the table.")})

@@ -15,6 +15,7 @@ urlpatterns = [
     path("missing/", views.missing, name="missing"),
     path("activities/", views.activities, name="activities"),
     path("reports/", views.reports, name="reports"),
+    path("reports/open/", views.report_open, name="report_open"),
     path("reports/<int:pk>/", views.report, name="report"),
     path("reports/<int:pk>/submit/", views.report_submit, name="report_submit"),
     path("evaluation/", views.evaluation, name="evaluation"),

@@ -12,9 +12,9 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.services import log_access
+from accounts.services import log_access, log_reads
 from accounts.visibility import get_visible_or_404
-from patrols import forms, selectors, services
+from patrols import forms, policy, selectors, services
 from patrols.models import (
     Beat,
     BeatHoursChange,
@@ -25,6 +25,8 @@ from patrols.models import (
     PatrolVisit,
     PersonOfConcern,
 )
+from referrals import policy as referral_policy
+from referrals.models import Referral
 
 
 def _police(user):
@@ -34,6 +36,30 @@ def _police(user):
 
 def _station_of(user):
     return user.organization if user.organization and user.organization.kind == "station" else None
+
+
+def _own_station(user, action, provisional):
+    """For actions a station takes for itself (adding, logging, taking a report): the user's station when
+    the policy lets them act for it; ``None`` when the form is not theirs to offer."""
+    station = _station_of(user)
+    if station is None:
+        return None
+    provisional.station = station
+    return station if policy.can(user, action, provisional) else None
+
+
+def _refuse_without(station):
+    """A POST from someone with no station to act for: the action is not theirs (403)."""
+    if station is None:
+        raise PermissionDenied(_("Only a police station can do this."))
+    return station
+
+
+def _with_actions(user, records):
+    records = list(records)
+    for record in records:
+        record.actions = policy.allowed_actions(user, record)
+    return records
 
 
 def _errors(form, exc):
@@ -48,10 +74,14 @@ def _errors(form, exc):
 def beat(request):
     _police(request.user)
     context = selectors.beat_overview(request.user)
-    context["pending_changes"] = (
+    context["beats"] = _with_actions(request.user, context["beats"])
+    context["due"] = list(context["due"])
+    log_reads(request, context["due"], detail="beat page")
+    context["pending_changes"] = _with_actions(
+        request.user,
         BeatHoursChange.objects.visible_to(request.user)
         .filter(status=BeatHoursChange.Status.PENDING)
-        .select_related("beat")
+        .select_related("beat__station"),
     )
     context["hours_form"] = forms.BeatHoursForm()
     return render(request, "patrols/beat.html", context)
@@ -64,6 +94,7 @@ def beat_hours(request, pk):
     beat_obj = get_visible_or_404(Beat, request.user, pk=pk)
     form = forms.BeatHoursForm(request.POST)
     if form.is_valid():
+        # A refusal (PermissionDenied) answers 403: the beat is visible, the action is not the user's.
         try:
             change = services.change_beat_hours(
                 request.user, beat_obj, form.cleaned_data["new_hours"], form.cleaned_data["reason"]
@@ -71,11 +102,11 @@ def beat_hours(request, pk):
             messages.success(
                 request,
                 _("Hours changed.")
-                if change.status == "approved"
+                if change.status == BeatHoursChange.Status.APPROVED
                 else _("The reduction waits for the station head's approval."),
             )
-        except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
     else:
         messages.error(request, _("Give the new hours and a reason."))
     return redirect("patrols:beat")
@@ -84,12 +115,13 @@ def beat_hours(request, pk):
 @login_required
 @require_POST
 def beat_hours_decide(request, pk):
+    _police(request.user)
     change = get_visible_or_404(BeatHoursChange.objects.select_related("beat__station"), request.user, pk=pk)
     try:
         services.decide_beat_hours(request.user, change, request.POST.get("approve") == "1")
         messages.success(request, _("Decision recorded."))
-    except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
     return redirect("patrols:beat")
 
 
@@ -98,12 +130,14 @@ def person(request, pk):
     _police(request.user)
     poc = get_visible_or_404(PersonOfConcern.objects.select_related("station", "beat"), request.user, pk=pk)
     log_access(request, poc)
+    visits = list(poc.visits.all()[:20])
+    log_reads(request, visits, detail="person page")
     form = forms.VisitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             visit = services.record_visit(request.user, poc, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            _errors(form, exc if isinstance(exc, ValidationError) else ValidationError(str(exc)))
+        except ValidationError as exc:
+            _errors(form, exc)
         else:
             messages.success(request, _("Visit %(ref)s recorded.") % {"ref": visit.reference})
             return redirect(visit)
@@ -112,10 +146,11 @@ def person(request, pk):
         "patrols/person.html",
         {
             "poc": poc,
+            "actions": policy.allowed_actions(request.user, poc),
             "form": form,
             "child_form": forms.ChildForm(),
             "children": services.children_of(poc),
-            "visits": poc.visits.all()[:20],
+            "visits": visits,
         },
         status=400 if form.errors else 200,
     )
@@ -128,8 +163,12 @@ def add_child(request, pk):
     poc = get_visible_or_404(PersonOfConcern, request.user, pk=pk)
     form = forms.ChildForm(request.POST)
     if form.is_valid():
-        services.add_child(request.user, poc, **form.cleaned_data)
-        messages.success(request, _("Child recorded."))
+        try:
+            services.add_child(request.user, poc, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Child recorded."))
     else:
         messages.error(request, _("Give the child's name and age (under 18)."))
     return redirect("patrols:person", pk=poc.pk)
@@ -150,9 +189,11 @@ def visit(request, pk):
         "patrols/visit.html",
         {
             "visit": obj,
-            "referral": services.referral_for_visit(obj),
+            "referral": services.referral_for_visit(obj, request.user),
             "raise_url": raise_url,
-            "can_raise": request.user.is_officer or request.user.is_administrator,
+            "can_raise": referral_policy.can(
+                request.user, "file", Referral(created_by=request.user, referring_station=request.user.organization)
+            ),
         },
     )
 
@@ -163,15 +204,23 @@ def locations(request):
     qs = KeyLocation.objects.visible_to(request.user).select_related("station")
     if request.GET.get("status") in KeyLocation.Status.values:
         qs = qs.filter(status=request.GET["status"])
-    form = forms.KeyLocationForm(request.POST or None)
-    station = _station_of(request.user)
-    if request.method == "POST" and station and form.is_valid():
-        location = services.add_key_location(request.user, station, **form.cleaned_data)
-        messages.success(request, _("Location added."))
-        return redirect(location)
+    station = _own_station(request.user, "add_location", KeyLocation())
+    form = forms.KeyLocationForm(request.POST or None, user=request.user, station=station)
+    if request.method == "POST" and _refuse_without(station) and form.is_valid():
+        try:
+            location = services.add_key_location(request.user, station, **form.cleaned_data)
+        except ValidationError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(request, _("Location added."))
+            return redirect(location)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "patrols/locations.html", {"page": page, "form": form if station else None},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "patrols/locations.html",
+        {"page": page, "form": form if station else None},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -182,8 +231,8 @@ def location(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             services.inspect_location(request.user, obj, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            _errors(form, exc if isinstance(exc, ValidationError) else ValidationError(str(exc)))
+        except ValidationError as exc:
+            _errors(form, exc)
         else:
             messages.success(request, _("Inspection recorded."))
             return redirect(obj)
@@ -192,6 +241,7 @@ def location(request, pk):
         "patrols/location.html",
         {
             "location": obj,
+            "actions": policy.allowed_actions(request.user, obj),
             "form": form,
             "inspections": obj.inspections.all()[:20],
         },
@@ -203,12 +253,12 @@ def location(request, pk):
 def missing(request):
     _police(request.user)
     form = forms.MissingPersonForm(request.POST or None)
-    station = _station_of(request.user)
-    if request.method == "POST" and form.is_valid():
+    station = _own_station(request.user, "take_missing_report", MissingPersonReport())
+    if request.method == "POST" and _refuse_without(station) and form.is_valid():
         try:
             report = services.take_missing_person_report(request.user, station, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            _errors(form, exc if isinstance(exc, ValidationError) else ValidationError(str(exc)))
+        except ValidationError as exc:
+            _errors(form, exc)
         else:
             messages.success(request, _("Missing-person report %(ref)s taken.") % {"ref": report.reference})
             return redirect("patrols:missing")
@@ -225,11 +275,15 @@ def missing(request):
 def activities(request):
     _police(request.user)
     form = forms.ActivityForm(request.POST or None)
-    station = _station_of(request.user)
-    if request.method == "POST" and station and form.is_valid():
-        services.log_activity(request.user, station, **form.cleaned_data)
-        messages.success(request, _("Activity logged."))
-        return redirect("patrols:activities")
+    station = _own_station(request.user, "log_activity", CommunityActivity())
+    if request.method == "POST" and _refuse_without(station) and form.is_valid():
+        try:
+            services.log_activity(request.user, station, **form.cleaned_data)
+        except ValidationError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(request, _("Activity logged."))
+            return redirect("patrols:activities")
     items = CommunityActivity.objects.visible_to(request.user).select_related("station")[:100]
     return render(
         request,
@@ -241,30 +295,38 @@ def activities(request):
 
 @login_required
 def reports(request):
+    """Reading the list writes nothing: last month's report is opened by the timer or, before it runs,
+    by the station head with the button (a POST)."""
     _police(request.user)
-    station = _station_of(request.user)
-    if station is not None:
-        last_month = (timezone.localdate().replace(day=1) - timezone.timedelta(days=1)).replace(day=1)
-        services.open_report(station, last_month)
+    station = _own_station(request.user, "open_report", MonthlyReport())
+    month = services.last_month(timezone.localdate())
+    can_open = station is not None and not MonthlyReport.objects.filter(station=station, month=month).exists()
     qs = MonthlyReport.objects.visible_to(request.user).select_related("station")[:100]
-    return render(request, "patrols/reports.html", {"reports": qs})
+    return render(request, "patrols/reports.html", {"reports": qs, "can_open": can_open, "month": month})
+
+
+@login_required
+@require_POST
+def report_open(request):
+    _police(request.user)
+    station = _refuse_without(_own_station(request.user, "open_report", MonthlyReport()))
+    report = services.open_month_report(request.user, station)
+    return redirect(report)
 
 
 @login_required
 def report(request, pk):
     _police(request.user)
     obj = get_visible_or_404(MonthlyReport.objects.select_related("station", "submitted_by"), request.user, pk=pk)
-    figures = (
-        obj.figures
-        if obj.status == MonthlyReport.Status.SUBMITTED
-        else services.compute_figures(obj.station, obj.month)
-    )
+    submitted = obj.status == MonthlyReport.Status.SUBMITTED
+    figures = obj.figures if submitted else services.compute_figures(obj.station, obj.month)
+    actions = policy.allowed_actions(request.user, obj)
     form = forms.AmendmentForm(request.POST or None, figures=figures)
     if request.method == "POST" and form.is_valid():
         try:
             services.amend_report(request.user, obj, form.figures(), form.cleaned_data["reason"])
-        except (ValidationError, PermissionDenied) as exc:
-            _errors(form, exc if isinstance(exc, ValidationError) else ValidationError(str(exc)))
+        except ValidationError as exc:
+            _errors(form, exc)
         else:
             messages.success(request, _("Amendment recorded; the original stays as submitted."))
             return redirect(obj)
@@ -274,8 +336,10 @@ def report(request, pk):
         {
             "report": obj,
             "figures": figures,
+            "figures_as_submitted": submitted,
+            "actions": actions,
             "amendments": obj.amendments.select_related("made_by"),
-            "amend_form": form if obj.status == MonthlyReport.Status.SUBMITTED else None,
+            "amend_form": form if "amend_report" in actions else None,
         },
         status=400 if form.errors else 200,
     )
@@ -289,8 +353,8 @@ def report_submit(request, pk):
     try:
         services.submit_report(request.user, obj)
         messages.success(request, _("Report submitted and locked."))
-    except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
     return redirect(obj)
 
 

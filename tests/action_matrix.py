@@ -42,6 +42,9 @@ class Action:
     api: Callable[[Any, Any], tuple[str, dict]] | None = None
     page_ok: frozenset[int] = PAGE_OK
     api_ok: frozenset[int] = API_OK
+    # What an API call answers someone who cannot see the record: 404 when the URL names it, 400 (as for
+    # a missing id) when the body does.
+    api_unseen: frozenset[int] = frozenset({404})
     extra: dict = field(default_factory=dict)
 
     def channels(self):
@@ -73,7 +76,9 @@ def expected(action, channel, actor):
         return {"done"} if actor in action.allowed else {"refused"}
     if actor in action.allowed:
         return set(action.page_ok if channel == "page" else action.api_ok)
-    return {403} if actor in action.visible else {404}
+    if actor in action.visible:
+        return {403}
+    return set(action.api_unseen) if channel == "api" else {404}
 
 
 def run(action, world, channel, actors=ACTORS):

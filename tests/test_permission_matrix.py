@@ -209,6 +209,7 @@ MATRIX = {
     "patrols:reports": page("officer", "station_head"),
     "patrols:report": page("officer", "station_head", obj="report"),
     "patrols:report_submit": action("report", roles=POLICE),
+    "patrols:report_open": Rule(roles=POLICE, method="post", ok=REACHED),
     "patrols:evaluation": page("station_head"),
     "beat-list": api(list_of="beat"),
     "beat-detail": api(obj="beat", roles=POLICE),
