@@ -3,11 +3,11 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from accounts.visibility import VisibleViewSetMixin
-from safety import serializers, services
+from safety import policy, serializers, services
 from safety.models import EscortRequest, HazardEvent, HomeVisit, RiskFlag, SafetyAlert
 
 
@@ -23,8 +23,8 @@ class HazardEventViewSet(
     filterset_fields = ["injury", "is_major"]
 
     def create(self, request, *args, **kwargs):
-        if request.user.is_police:
-            raise NotFound
+        if not policy.may_ever(request.user, "report_event"):
+            raise PermissionDenied
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         event = services.report_hazard_event(request.user, **serializer.validated_data)
@@ -43,8 +43,8 @@ class RiskFlagViewSet(
     filterset_fields = ["person", "household", "type"]
 
     def create(self, request, *args, **kwargs):
-        if request.user.is_police:
-            raise NotFound
+        if not policy.may_ever(request.user, "add_flag"):  # police and the dispatch account: before any input
+            raise PermissionDenied
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         flag = services.add_risk_flag(request.user, **serializer.validated_data)

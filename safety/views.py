@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -58,8 +58,8 @@ def event_new(request):
         data.pop("offender_person", None)
         try:
             event = services.report_hazard_event(request.user, worker=worker, attachments=attachments, **data)
-        except (ValidationError, PermissionDenied) as exc:
-            _errors(form, exc if isinstance(exc, ValidationError) else ValidationError(str(exc)))
+        except ValidationError as exc:
+            _errors(form, exc)
         else:
             messages.success(request, _("Hazard event %(ref)s reported.") % {"ref": event.reference})
             return redirect(event)
@@ -97,7 +97,7 @@ def event_review(request, pk):
     try:
         services.flag_for_review(request.user, event, form.cleaned_data["reason"])
         messages.success(request, _("Marked as a major hazard event for review."))
-    except (ValidationError, PermissionDenied) as exc:
+    except ValidationError as exc:
         _flash(request, exc)
     return redirect(event)
 
@@ -109,10 +109,14 @@ def follow_up_update(request, pk):
     form = forms.FollowUpForm(request.POST, instance=FollowUpItem.objects.get(pk=item.pk), prefix=f"f{item.pk}")
     if form.is_valid():
         d = form.cleaned_data
-        services.update_follow_up(
-            request.user, item, owner=d["owner"], due_on=d["due_on"], status=d["status"], note=d["note"]
-        )
-        messages.success(request, _("Follow-up updated."))
+        try:
+            services.update_follow_up(
+                request.user, item, owner=d["owner"], due_on=d["due_on"], status=d["status"], note=d["note"]
+            )
+        except ValidationError as exc:
+            _flash(request, exc)
+        else:
+            messages.success(request, _("Follow-up updated."))
     else:
         messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
     return redirect(item.event)
@@ -150,8 +154,8 @@ def visit_plan(request, referral_pk):
     if request.method == "POST" and form.is_valid():
         try:
             visit = services.plan_visit(request.user, referral, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            _errors(form, exc if isinstance(exc, ValidationError) else ValidationError(str(exc)))
+        except ValidationError as exc:
+            _errors(form, exc)
         else:
             messages.success(request, _("Visit planned."))
             return redirect(visit)
@@ -223,7 +227,7 @@ def visit_act(request, pk, action):
         return redirect(visit)
     try:
         call(request.user, visit, form.cleaned_data if form else {})
-    except (ValidationError, PermissionDenied) as exc:
+    except ValidationError as exc:
         _flash(request, exc)
     else:
         messages.success(request, done)
@@ -250,7 +254,7 @@ def escort_answer(request, pk):
     try:
         services.answer_escort(request.user, escort, form.cleaned_data["accept"], form.cleaned_data["reason"])
         messages.success(request, _("Answer sent."))
-    except (ValidationError, PermissionDenied) as exc:
+    except ValidationError as exc:
         _flash(request, exc)
     return redirect("safety:escorts")
 
@@ -280,7 +284,7 @@ def alert_act(request, pk, action):
         else:
             raise Http404
         messages.success(request, _("Alert updated."))
-    except (ValidationError, PermissionDenied) as exc:
+    except ValidationError as exc:
         _flash(request, exc)
     return redirect("safety:alerts")
 
@@ -302,7 +306,7 @@ def flag_for_referral(request, referral_pk):
         else:
             data["address"] = referral.incident_place
         try:
-            services.add_risk_flag(request.user, **data)
+            services.add_risk_flag(request.user, referral=referral, **data)
         except ValidationError as exc:
             _errors(form, exc)
         else:

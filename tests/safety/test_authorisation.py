@@ -1,0 +1,188 @@
+"""Holes found when the safety paths were tried as an attacker would, one test (or a few) each."""
+
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from referrals import services as referral_services
+from safety import services
+from safety.models import FollowUpItem, HazardEvent, HomeVisit, RiskFlag, SafetyAlert
+from tests.world import build_world, file_referral
+
+pytestmark = pytest.mark.django_db
+
+SECRETS = ("Knife collection", "No. 9, Secret Lane", "Threatened at the door")
+
+
+@pytest.fixture
+def world(db):
+    return build_world()
+
+
+def token_client(user):
+    """The API as the dispatch system uses it: with its token."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
+
+
+def api_as(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def page_as(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def safety_records(world, *, filed_by=None):
+    """A referral (filed by the dispatch account unless told), accepted by T1, with a flag on its
+    household, a visit of two workers under way with an alarm raised, and a hazard event."""
+    referral = file_referral(world, by=filed_by or world.integration)
+    referral_services.accept_referral(world.worker, referral, world.worker)
+    flag = RiskFlag.objects.create(
+        household=referral.household, type="weapon", source="police", note="Knife collection in the kitchen"
+    )
+    visit = services.plan_visit(
+        world.worker,
+        referral,
+        workers=[world.worker, world.colleague],
+        planned_start=timezone.now(),
+        expected_minutes=60,
+        address="No. 9, Secret Lane",
+    )
+    services.start_visit(world.worker, visit)
+    alarm = services.raise_alarm(world.worker, visit)
+    event = services.report_hazard_event(
+        world.worker,
+        types=["intimidation"],
+        occurred_at=timezone.now() - timedelta(minutes=5),
+        place="Doorstep",
+        narrative="Threatened at the door.",
+    )
+    return SimpleNamespace(referral=referral, flag=flag, visit=visit, alarm=alarm, event=event)
+
+
+# --- hole 3: the dispatch account has no safety data and no safety action ------------------------------
+def test_dispatch_token_reads_no_safety_data(world):
+    r = safety_records(world)
+    dispatch = token_client(world.integration)
+    for path in (
+        "/api/hazard-events/",
+        "/api/risk-flags/",
+        "/api/visits/",
+        "/api/safety-alerts/",
+        "/api/escort-requests/",
+    ):
+        response = dispatch.get(path)
+        assert response.status_code == 200 and response.json()["results"] == [], path
+    for path in (
+        f"/api/hazard-events/{r.event.pk}/",
+        f"/api/risk-flags/{r.flag.pk}/",
+        f"/api/visits/{r.visit.pk}/",
+        f"/api/safety-alerts/{r.alarm.pk}/",
+    ):
+        assert dispatch.get(path).status_code == 404, path
+    shared_view = dispatch.get(f"/api/referrals/{r.referral.pk}/")
+    assert shared_view.status_code == 200
+    assert not any(secret in shared_view.content.decode() for secret in SECRETS)
+
+
+def test_dispatch_account_gets_no_safety_page(world):
+    r = safety_records(world)
+    pages = page_as(world.integration)
+    for url in (
+        reverse("safety:events"),
+        reverse("safety:event", args=[r.event.pk]),
+        reverse("safety:visits"),
+        reverse("safety:visit", args=[r.visit.pk]),
+        reverse("safety:visit_plan", args=[r.referral.pk]),
+        reverse("safety:alerts"),
+        reverse("safety:flag_referral", args=[r.referral.pk]),
+    ):
+        response = pages.get(url)
+        assert response.status_code == 404, url
+        assert not any(secret in response.content.decode() for secret in SECRETS)
+
+
+def test_dispatch_token_cannot_create_a_risk_flag(world):
+    r = safety_records(world)
+    response = token_client(world.integration).post(
+        "/api/risk-flags/",
+        {"household": r.referral.household_id, "type": "weapon", "source": "observation", "note": "planted"},
+        format="json",
+    )
+    assert response.status_code == 403
+    assert RiskFlag.objects.count() == 1
+
+
+def test_dispatch_token_cannot_take_or_resolve_an_alarm(world):
+    r = safety_records(world)
+    dispatch = token_client(world.integration)
+    due_before = HomeVisit.objects.get(pk=r.visit.pk).check_out_due_at
+    assert dispatch.post(f"/api/safety-alerts/{r.alarm.pk}/acknowledge/").status_code == 404
+    services.acknowledge_alert(world.supervisor, r.alarm)
+    response = dispatch.post(f"/api/safety-alerts/{r.alarm.pk}/resolve/", {"resolution": "false_alarm"}, format="json")
+    assert response.status_code == 404
+    alarm = SafetyAlert.objects.get(pk=r.alarm.pk)
+    assert (alarm.acknowledged_by, alarm.resolution, alarm.resolved_at) == (world.supervisor, "", None)
+    assert due_before is not None
+
+
+@pytest.mark.parametrize(
+    "attempt",
+    [
+        "add_flag",
+        "acknowledge",
+        "resolve",
+        "plan_visit",
+        "follow_up",
+        "report_event",
+        "check_out",
+        "alarm",
+    ],
+)
+def test_dispatch_account_is_refused_every_safety_service(world, attempt):
+    r = safety_records(world)
+    dispatch = world.integration
+    if attempt == "resolve":
+        services.acknowledge_alert(world.supervisor, r.alarm)
+    item = r.event.follow_ups.first()
+    calls = {
+        "add_flag": lambda: services.add_risk_flag(dispatch, household=r.referral.household, type="weapon"),
+        "acknowledge": lambda: services.acknowledge_alert(dispatch, r.alarm),
+        "resolve": lambda: services.resolve_alert(dispatch, r.alarm, "false_alarm"),
+        "plan_visit": lambda: services.plan_visit(
+            dispatch, r.referral, workers=[world.worker], planned_start=timezone.now(), expected_minutes=30
+        ),
+        "follow_up": lambda: services.update_follow_up(dispatch, item, status="done", note="closed by dispatch"),
+        "report_event": lambda: services.report_hazard_event(
+            dispatch, worker=world.worker, types=["other"], occurred_at=timezone.now(), place="x", narrative="n"
+        ),
+        "check_out": lambda: services.check_out(dispatch, r.visit),
+        "alarm": lambda: services.raise_alarm(dispatch, r.visit),
+    }
+    counts = lambda: (  # noqa: E731
+        RiskFlag.objects.count(),
+        HomeVisit.objects.count(),
+        HazardEvent.objects.count(),
+        SafetyAlert.objects.count(),
+        SafetyAlert.objects.filter(acknowledged_by=dispatch).count(),
+        SafetyAlert.objects.exclude(resolution="").count(),
+        FollowUpItem.objects.filter(status="done").count(),
+        HomeVisit.objects.get(pk=r.visit.pk).status,
+    )
+    before = counts()
+    with pytest.raises(PermissionDenied):
+        calls[attempt]()
+    assert counts() == before
