@@ -456,7 +456,9 @@ class AlertQuerySet(VisibleQuerySet):
         if user.is_administrator:
             return self.all()
         visits = HomeVisit.objects.visible_to(user).values("pk")
-        return self.filter(Q(recipients=user) | Q(visit__in=visits)).distinct()
+        # The workers of a visit never see its alerts: a duress alarm must stay silent on their screens.
+        own_visits = HomeVisit.objects.filter(workers=user).values("pk")
+        return self.filter(Q(recipients=user) | Q(visit__in=visits)).exclude(visit__in=own_visits).distinct()
 
 
 class SafetyAlert(models.Model):

@@ -320,7 +320,13 @@ def _raise(visit, kind, level, recipients, message, escort=None, follow_up=None)
             alert = SafetyAlert.objects.create(kind=kind, level=level, visit=visit, escort=escort, follow_up=follow_up)
     except IntegrityError:
         return None  # this step was already raised
-    alert.recipients.set([u for u in recipients if u is not None])
+    if visit is not None:
+        # Never the workers of the visit itself: a silent alarm must not show on the phone of the worker
+        # under duress (nor of the colleague beside them), even when they are on call.
+        on_the_visit = set(visit.workers.values_list("pk", flat=True))
+        recipients = [u for u in recipients if u is not None and u.pk not in on_the_visit]
+    recipients = [u for u in recipients if u is not None]
+    alert.recipients.set(recipients)
     if visit is not None:
         url, reference = visit.get_absolute_url(), visit.referral.reference
     elif escort is not None:

@@ -186,7 +186,6 @@ def visit_detail(request, pk):
             "flags": services.flags_for_visit(visit),
             "blocked": visit.status == HomeVisit.Status.PLANNED and services.solo_visit_blocked(visit),
             "escorts": visit.escort_requests.select_related("station"),
-            "alerts": visit.alerts.all(),
             "checkin_form": forms.CheckInForm(),
             "checkout_form": forms.CheckOutForm(),
             "override_form": forms.OverrideForm(),

@@ -186,3 +186,81 @@ def test_dispatch_account_is_refused_every_safety_service(world, attempt):
     with pytest.raises(PermissionDenied):
         calls[attempt]()
     assert counts() == before
+
+
+# --- hole 4: the silent alarm never reaches the workers of the visit under duress -----------------------
+def _visit_of_two_on_call_workers(world):
+    """Both workers of the visit are on call for their team: the on-call list would include them."""
+    from tests import factories as f
+
+    for worker in (world.worker, world.colleague):
+        f.OnCallShiftFactory(team=world.a.t1, worker=worker, starts_at=timezone.now() - timedelta(hours=1))
+    referral = file_referral(world)
+    referral_services.accept_referral(world.worker, referral, world.worker)
+    visit = services.plan_visit(
+        world.worker,
+        referral,
+        workers=[world.worker, world.colleague],
+        planned_start=timezone.now(),
+        expected_minutes=60,
+        address="No. 9, Secret Lane",
+    )
+    return services.start_visit(world.worker, visit)
+
+
+def _unread(user):
+    return page_as(user).get(reverse("home"), follow=True).context["unread_notifications"]
+
+
+def _nothing_reaches(user, alert, outbox, unread_before):
+    from accounts.models import Notification
+
+    assert not Notification.objects.filter(recipient=user, kind="safety_alert").exists()
+    assert user.email not in {address for message in outbox for address in message.to}
+    assert not alert.recipients.filter(pk=user.pk).exists()
+    assert _unread(user) == unread_before
+    pages = page_as(user)
+    assert alert.pk not in [a.pk for a in pages.get(reverse("safety:alerts")).context["alerts"]]
+    assert "Secret Lane" not in pages.get(reverse("safety:alerts")).content.decode()
+    assert alert.pk not in [a["id"] for a in api_as(user).get("/api/safety-alerts/").json()["results"]]
+    assert api_as(user).get(f"/api/safety-alerts/{alert.pk}/").status_code == 404
+    visit_page = pages.get(reverse("safety:visit", args=[alert.visit_id])).content.decode().lower()
+    assert "silent" not in visit_page and "duress" not in visit_page
+
+
+def test_the_duress_alarm_never_reaches_the_workers_of_the_visit(world, django_capture_on_commit_callbacks, mailoutbox):
+    visit = _visit_of_two_on_call_workers(world)
+    services.set_duress_code(world.worker, "4321")
+    unread = {w.pk: _unread(w) for w in (world.worker, world.colleague)}
+    with django_capture_on_commit_callbacks(execute=True):
+        url = reverse("safety:visit_act", args=[visit.pk, "check-out"])
+        response = page_as(world.worker).post(url, {"code": "4321"})
+    assert response.status_code == 302
+    alert = SafetyAlert.objects.get(visit=visit, kind="duress")
+    assert alert.recipients.filter(pk=world.supervisor.pk).exists()
+    for worker in (world.worker, world.colleague):
+        _nothing_reaches(worker, alert, mailoutbox, unread[worker.pk])
+
+
+def test_the_alarm_goes_to_the_supervisor_not_to_the_workers_of_the_visit(
+    world, django_capture_on_commit_callbacks, mailoutbox
+):
+    visit = _visit_of_two_on_call_workers(world)
+    unread = {w.pk: _unread(w) for w in (world.worker, world.colleague)}
+    with django_capture_on_commit_callbacks(execute=True):
+        alarm = services.raise_alarm(world.worker, visit)
+    assert set(alarm.recipients.values_list("pk", flat=True)) == {world.supervisor.pk}
+    for worker in (world.worker, world.colleague):
+        _nothing_reaches(worker, alarm, mailoutbox, unread[worker.pk])
+
+
+@pytest.mark.parametrize("who", ["worker", "colleague"])
+def test_the_workers_of_the_visit_cannot_take_or_clear_its_alarm(world, who):
+    visit = _visit_of_two_on_call_workers(world)
+    alarm = services.raise_alarm(world.worker, visit)
+    with pytest.raises(PermissionDenied):
+        services.acknowledge_alert(getattr(world, who), alarm)
+    services.acknowledge_alert(world.supervisor, alarm)
+    with pytest.raises(PermissionDenied):
+        services.resolve_alert(getattr(world, who), alarm, "false_alarm")
+    assert SafetyAlert.objects.get(pk=alarm.pk).resolution == ""
