@@ -67,6 +67,10 @@ class RiskSource(models.TextChoices):
     HAZARD_EVENT = "hazard_event", _("Hazard event")
 
 
+# What a user may say a flag comes from; "police record" and "hazard event" are set by the system only.
+CLIENT_SOURCES = (RiskSource.AGENCY, RiskSource.OBSERVATION)
+
+
 def _social_work_only(user):
     return user.is_authenticated and not user.reads_shared_view
 

@@ -1,7 +1,17 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from safety.models import EscortRequest, HazardEvent, HazardType, HomeVisit, RiskFlag, SafetyAlert
+from referrals.models import Household, Person
+from safety.models import (
+    CLIENT_SOURCES,
+    EscortRequest,
+    HazardEvent,
+    HazardType,
+    HomeVisit,
+    RiskFlag,
+    RiskSource,
+    SafetyAlert,
+)
 
 
 class HazardEventSerializer(serializers.ModelSerializer):
@@ -36,14 +46,37 @@ class HazardEventSerializer(serializers.ModelSerializer):
 
 
 class RiskFlagSerializer(serializers.ModelSerializer):
+    """A flag on a person or household the caller can see. An id outside the caller's visibility is
+    answered exactly like a missing one; the source is an agency record or the caller's observation
+    (police and hazard-event sources are set by the system)."""
+
+    person = serializers.PrimaryKeyRelatedField(queryset=Person.objects.none(), required=False, allow_null=True)
+    household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.none(), required=False, allow_null=True)
+    source = serializers.ChoiceField(
+        choices=[(value, label) for value, label in RiskSource.choices if value in CLIENT_SOURCES],
+        default=RiskSource.OBSERVATION,
+    )
+
     class Meta:
         model = RiskFlag
         fields = ["id", "person", "household", "address", "type", "source", "note", "review_on", "added_at"]
-        read_only_fields = ["id", "added_at"]
+        read_only_fields = ["id", "address", "added_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            self.fields["person"].queryset = Person.objects.visible_to(request.user)
+            self.fields["household"].queryset = Household.objects.visible_to(request.user)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["source"] = instance.source  # system-set sources are shown as they are
+        return data
 
     def validate(self, attrs):
-        if not (attrs.get("person") or attrs.get("household") or attrs.get("address")):
-            raise serializers.ValidationError({"household": _("Flag a person, a household or an address.")})
+        if not (attrs.get("person") or attrs.get("household")):
+            raise serializers.ValidationError({"household": _("Flag a person or a household.")})
         return attrs
 
 

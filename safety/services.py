@@ -17,6 +17,7 @@ from referrals.services import next_reference, team_supervisors
 from safety import policy
 from safety.models import (
     CHECK_OUT_GRACE,
+    CLIENT_SOURCES,
     INJURY_CAUSED,
     MAJOR_INJURY_WINDOW_DAYS,
     MAJOR_MEDIA_REPORTS,
@@ -171,10 +172,15 @@ def update_follow_up(actor, item, *, owner=None, due_on=None, status=None, note=
 
 # --- risk flags ----------------------------------------------------------------------------
 @transaction.atomic
-def add_risk_flag(actor, *, referral=None, **fields):
-    """A flag on a person or household (or, with neither, on the address of ``referral``)."""
+def add_risk_flag(actor, *, referral=None, source=RiskSource.OBSERVATION, **fields):
+    """A flag on a person or household (or, with neither, on the address of ``referral``).
+
+    The caller says only whether it comes from an agency record or their own observation: police and
+    hazard-event sources are recorded by the system itself, never taken from input."""
     policy.require(actor, "add_flag", fields.get("person") or fields.get("household") or referral)
-    flag = RiskFlag(added_by=actor, **fields)
+    if source not in CLIENT_SOURCES:
+        raise ValidationError({"source": _("Choose an agency record or your own observation.")})
+    flag = RiskFlag(added_by=actor, source=source, **fields)
     flag.full_clean()
     flag.save()
     return flag
@@ -208,9 +214,10 @@ def flags_for_visit(visit):
 def plan_visit(actor, referral, *, workers, planned_start, expected_minutes, address="", escort_needed=False):
     policy.require(actor, "plan_visit", referral)
     workers = list(workers) or [actor]
+    agency = referral.team.nearest(Organization.Kind.AGENCY) or referral.team if referral.team_id else None
     for w in workers:
-        if not (w.is_active and w.is_social_worker):
-            raise ValidationError({"workers": _("Choose active social workers.")})
+        if not (w.is_active and w.is_social_worker) or (agency is not None and not agency.contains(w.organization)):
+            raise ValidationError({"workers": _("Choose active social workers of the team's agency.")})
     if not expected_minutes or expected_minutes <= 0 or expected_minutes > 24 * 60:
         raise ValidationError({"expected_minutes": _("Give a duration between 1 minute and 24 hours.")})
     address = address or (referral.household.address if referral.household_id else "") or referral.incident_place
@@ -357,8 +364,12 @@ def request_escort(actor, visit, *, station=None, needed_from, needed_until, not
     policy.require(actor, "request_escort", visit)
     # The referring station covers the family's address unless the worker chooses another.
     station = station or visit.referral.referring_station
-    if station is None or station.kind != Organization.Kind.STATION:
-        raise ValidationError({"station": _("Choose a police station.")})
+    if (
+        station is None
+        or station.kind != Organization.Kind.STATION
+        or station.district_id != visit.referral.district_id
+    ):
+        raise ValidationError({"station": _("Choose a police station of the family's district.")})
     if needed_until <= needed_from:
         raise ValidationError({"needed_until": _("The end must be after the start.")})
     respond_by = min(needed_from, timezone.now() + ESCORT_ANSWER_WITHIN)

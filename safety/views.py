@@ -189,27 +189,40 @@ def visit_detail(request, pk):
             "checkin_form": forms.CheckInForm(),
             "checkout_form": forms.CheckOutForm(),
             "override_form": forms.OverrideForm(),
-            "escort_form": forms.EscortRequestForm(),
+            "escort_form": forms.EscortRequestForm(visit=visit),
         },
     )
 
 
+def _plain(form_class):
+    return lambda data, visit: form_class(data)
+
+
+# action slug -> (form for the POST, or None; the service call; the message on success)
 VISIT_ACTIONS = {
     "start": (None, lambda u, v, d: services.start_visit(u, v), _("Visit started. Stay safe.")),
     "check-in": (
-        forms.CheckInForm,
+        _plain(forms.CheckInForm),
         lambda u, v, d: services.check_in(u, v, d.get("extend_minutes") or 0),
         _("Checked in."),
     ),
     # The same message for a normal and a duress check-out: nothing on screen may differ.
-    "check-out": (forms.CheckOutForm, lambda u, v, d: services.check_out(u, v, d.get("code", "")), _("Checked out.")),
+    "check-out": (
+        _plain(forms.CheckOutForm),
+        lambda u, v, d: services.check_out(u, v, d.get("code", "")),
+        _("Checked out."),
+    ),
     "alarm": (None, lambda u, v, d: services.raise_alarm(u, v), _("Alarm raised. Help is being sent.")),
     "override": (
-        forms.OverrideForm,
+        _plain(forms.OverrideForm),
         lambda u, v, d: services.override_solo_visit(u, v, d["reason"]),
         _("One-worker visit allowed."),
     ),
-    "escort": (forms.EscortRequestForm, lambda u, v, d: services.request_escort(u, v, **d), _("Escort requested.")),
+    "escort": (
+        lambda data, visit: forms.EscortRequestForm(data, visit=visit),
+        lambda u, v, d: services.request_escort(u, v, **d),
+        _("Escort requested."),
+    ),
 }
 
 
@@ -219,8 +232,8 @@ def visit_act(request, pk, action):
     if action not in VISIT_ACTIONS:
         raise Http404
     visit = _visit(request, pk)
-    form_class, call, done = VISIT_ACTIONS[action]
-    form = form_class(request.POST) if form_class else None
+    make_form, call, done = VISIT_ACTIONS[action]
+    form = make_form(request.POST, visit) if make_form else None
     if form is not None and not form.is_valid():
         messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
         return redirect(visit)

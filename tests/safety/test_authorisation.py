@@ -264,3 +264,96 @@ def test_the_workers_of_the_visit_cannot_take_or_clear_its_alarm(world, who):
     with pytest.raises(PermissionDenied):
         services.resolve_alert(getattr(world, who), alarm, "false_alarm")
     assert SafetyAlert.objects.get(pk=alarm.pk).resolution == ""
+
+
+# --- hole 6: every id in a safety input resolves through the caller's visibility ------------------------
+def _flag_post(user, **data):
+    return api_as(user).post("/api/risk-flags/", {"type": "weapon", "note": "seen a knife"} | data, format="json")
+
+
+def _same_answer(first, second, first_id, second_id):
+    """Two answers that differ only by the id asked about."""
+    assert first.status_code == second.status_code
+    assert first.content.decode().replace(str(first_id), "ID") == second.content.decode().replace(str(second_id), "ID")
+
+
+@pytest.mark.parametrize("field", ["household", "person"])
+def test_a_flag_on_another_districts_record_answers_like_a_missing_id(world, field):
+    theirs = file_referral(world, by=world.officer_other)
+    target = theirs.household_id if field == "household" else theirs.person_links.get().person_id
+    missing = 10_000_000 + target
+    invisible = _flag_post(world.worker, source="observation", **{field: target})
+    nonexistent = _flag_post(world.worker, source="observation", **{field: missing})
+    assert invisible.status_code == 400
+    _same_answer(invisible, nonexistent, target, missing)
+    assert not RiskFlag.objects.exists()
+
+
+def test_a_flag_on_a_visible_household_is_created_with_the_source_the_server_sets(world):
+    ours = file_referral(world)
+    created = _flag_post(world.worker, household=ours.household_id)
+    assert created.status_code == 201
+    flag = RiskFlag.objects.get()
+    assert (flag.household_id, flag.source, flag.added_by) == (ours.household_id, "observation", world.worker)
+
+
+@pytest.mark.parametrize("source", ["police", "hazard_event"])
+def test_the_client_cannot_choose_a_police_or_hazard_event_source(world, client, source):
+    ours = file_referral(world)
+    assert _flag_post(world.worker, household=ours.household_id, source=source).status_code == 400
+    client.force_login(world.worker)
+    page = client.post(
+        reverse("safety:flag_referral", args=[ours.pk]), {"target": "household", "type": "weapon", "source": source}
+    )
+    assert page.status_code == 400
+    assert not RiskFlag.objects.exists()
+
+
+def test_filtering_flags_by_an_invisible_id_answers_like_a_missing_id(world):
+    theirs = file_referral(world, by=world.officer_other)
+    RiskFlag.objects.create(household=theirs.household, type="violence", source="police")
+    missing = 10_000_000 + theirs.household_id
+    listing = api_as(world.worker)
+    invisible = listing.get("/api/risk-flags/", {"household": theirs.household_id})
+    nonexistent = listing.get("/api/risk-flags/", {"household": missing})
+    _same_answer(invisible, nonexistent, theirs.household_id, missing)
+    assert invisible.status_code == 200 and invisible.json()["results"] == []
+
+
+def test_an_escort_goes_only_to_a_station_of_the_visits_district(world, client):
+    ours = file_referral(world)
+    referral_services.accept_referral(world.worker, ours, world.worker)
+    visit = services.plan_visit(
+        world.worker, ours, workers=[world.worker], planned_start=timezone.now(), expected_minutes=30
+    )
+    start = timezone.localtime() + timedelta(hours=1)
+    data = {
+        "needed_from": start.strftime("%Y-%m-%dT%H:%M"),
+        "needed_until": (start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        "note": "",
+    }
+    url = reverse("safety:visit_act", args=[visit.pk, "escort"])
+    client.force_login(world.worker)
+    foreign = client.post(url, data | {"station": world.b.s1.pk}, follow=True)
+    missing = client.post(url, data | {"station": 10_000_000}, follow=True)
+    messages = lambda r: [m.message for m in r.context["messages"]]  # noqa: E731
+    assert messages(foreign) == messages(missing) and messages(foreign)
+    with pytest.raises(Exception) as refused:
+        services.request_escort(
+            world.worker, visit, station=world.b.s1, needed_from=start, needed_until=start + timedelta(hours=1)
+        )
+    assert "station" in str(refused.value)
+    assert not visit.escort_requests.exists()
+    client.post(url, data | {"station": world.a.s2.pk})
+    assert visit.escort_requests.get().station == world.a.s2
+
+
+def test_visit_workers_come_from_the_referrals_agency(world):
+    ours = file_referral(world)
+    referral_services.accept_referral(world.worker, ours, world.worker)
+    with pytest.raises(Exception) as refused:
+        services.plan_visit(
+            world.worker, ours, workers=[world.worker_other], planned_start=timezone.now(), expected_minutes=30
+        )
+    assert "workers" in str(refused.value)
+    assert not HomeVisit.objects.exists()
