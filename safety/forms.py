@@ -115,10 +115,11 @@ class FollowUpForm(forms.ModelForm):
         widgets = {"due_on": forms.DateInput(attrs={"type": "date"})}
 
     def __init__(self, *args, **kwargs):
+        from safety.services import follow_up_owners
+
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = User.objects.filter(is_active=True).exclude(
-            role__in=[User.Role.OFFICER, User.Role.INTEGRATION]
-        )
+        # Owners come from the event's agency: anyone else answers like an id that does not exist.
+        self.fields["owner"].queryset = follow_up_owners(self.instance.event.team).order_by("last_name", "first_name")
 
 
 class VisitForm(forms.Form):

@@ -55,6 +55,14 @@ def safety_contacts(team):
     return [c.user for c in SafetyContact.objects.filter(agency=agency, user__is_active=True).select_related("user")]
 
 
+def follow_up_owners(team):
+    """Who can own a follow-up item of an event of ``team``: the active users of its agency."""
+    agency = _agency_of(team) or team
+    if agency is None:
+        return User.objects.none()
+    return User.objects.filter(is_active=True, organization__path__startswith=agency.path)
+
+
 def agency_heads(team):
     agency = _agency_of(team)
     if agency is None:
@@ -158,6 +166,8 @@ def flag_for_review(actor, event, reason):
 def update_follow_up(actor, item, *, owner=None, due_on=None, status=None, note=""):
     policy.require(actor, "update_follow_up", item)
     if owner is not None:
+        if not follow_up_owners(item.event.team).filter(pk=owner.pk).exists():
+            raise ValidationError({"owner": _("Choose an active member of the event's agency.")})
         item.owner = owner
     if due_on is not None:
         item.due_on = due_on

@@ -357,3 +357,49 @@ def test_visit_workers_come_from_the_referrals_agency(world):
         )
     assert "workers" in str(refused.value)
     assert not HomeVisit.objects.exists()
+
+
+# --- hole 12: follow-up owners come from the event's agency -------------------------------------------
+def _event(world):
+    return services.report_hazard_event(
+        world.worker, types=["intimidation"], occurred_at=timezone.now(), place="Office", narrative="Threatened."
+    )
+
+
+@pytest.mark.parametrize("owner", ["officer", "station_head", "supervisor_other", "worker_other", "coordinator"])
+def test_a_follow_up_owner_outside_the_events_agency_is_refused(world, owner):
+    event = _event(world)
+    item = event.follow_ups.first()
+    outsider = getattr(world, owner)
+    pages = page_as(world.supervisor)
+    data = {f"f{item.pk}-{k}": v for k, v in {"due_on": item.due_on.isoformat(), "status": "open", "note": ""}.items()}
+    missing = pages.post(
+        reverse("safety:follow_up", args=[item.pk]), data | {f"f{item.pk}-owner": 10_000_000}, follow=True
+    )
+    foreign = pages.post(
+        reverse("safety:follow_up", args=[item.pk]), data | {f"f{item.pk}-owner": outsider.pk}, follow=True
+    )
+    assert [m.message for m in foreign.context["messages"]] == [m.message for m in missing.context["messages"]]
+    with pytest.raises(Exception) as refused:
+        services.update_follow_up(world.supervisor, item, owner=outsider)
+    assert "owner" in str(refused.value)
+    assert FollowUpItem.objects.get(pk=item.pk).owner is None
+
+
+def test_a_follow_up_owner_is_an_active_user_of_the_agency(world):
+    event = _event(world)
+    item = event.follow_ups.first()
+    world.worker_same_parent.is_active = False
+    world.worker_same_parent.save()
+    with pytest.raises(Exception):
+        services.update_follow_up(world.supervisor, item, owner=world.worker_same_parent)
+    page_as(world.supervisor).post(
+        reverse("safety:follow_up", args=[item.pk]),
+        {
+            f"f{item.pk}-owner": world.colleague.pk,
+            f"f{item.pk}-due_on": item.due_on.isoformat(),
+            f"f{item.pk}-status": "open",
+            f"f{item.pk}-note": "",
+        },
+    )
+    assert FollowUpItem.objects.get(pk=item.pk).owner == world.colleague
