@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from accounts.visibility import VisibleViewSetMixin
@@ -69,7 +70,8 @@ class VisitViewSet(VisibleViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
     serializer_class = serializers.VisitSerializer
 
     def _done(self, visit):
-        return Response(serializers.VisitSerializer(HomeVisit.objects.get(pk=visit.pk)).data)
+        """The visit as the caller sees it after the action (re-read through visibility)."""
+        return Response(self.get_serializer(get_object_or_404(self.get_queryset(), pk=visit.pk)).data)
 
     @extend_schema(request=None, responses=serializers.VisitSerializer)
     @action(detail=True, methods=["post"])
@@ -111,7 +113,7 @@ class EscortViewSet(VisibleViewSetMixin, mixins.ListModelMixin, mixins.RetrieveM
         data = serializers.EscortAnswerSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         escort = services.answer_escort(request.user, escort, **data.validated_data)
-        return Response(serializers.EscortSerializer(escort).data)
+        return Response(self.get_serializer(get_object_or_404(self.get_queryset(), pk=escort.pk)).data)
 
 
 class AlertViewSet(VisibleViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -121,7 +123,8 @@ class AlertViewSet(VisibleViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
     @extend_schema(request=None, responses=serializers.AlertSerializer)
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
-        return Response(serializers.AlertSerializer(services.acknowledge_alert(request.user, self.get_object())).data)
+        alert = services.acknowledge_alert(request.user, self.get_object())
+        return Response(self.get_serializer(get_object_or_404(self.get_queryset(), pk=alert.pk)).data)
 
     @extend_schema(request=serializers.ResolveSerializer, responses=serializers.AlertSerializer)
     @action(detail=True, methods=["post"])
@@ -130,4 +133,4 @@ class AlertViewSet(VisibleViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
         data = serializers.ResolveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         alert = services.resolve_alert(request.user, alert, **data.validated_data)
-        return Response(serializers.AlertSerializer(alert).data)
+        return Response(self.get_serializer(get_object_or_404(self.get_queryset(), pk=alert.pk)).data)

@@ -13,6 +13,7 @@ Two rules hold across the table:
   alarm, or to take the missed check-out alert that would have sent help, must not be able to.
 """
 
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from accounts.policy import ANY, Policy, contains, role_of, rule
@@ -244,10 +245,9 @@ RULES = {
         when_refusal=_("The visit is not in progress."),
         **ON_THE_VISIT,
     ),
-    # An alarm can still be raised just after check-out (the worker may be followed out).
     "raise_alarm": rule(
         ONLY_THE_WORKERS,
-        when=lambda v: v.status in (V.STARTED, V.CHECKED_OUT),
+        when=lambda v: v.status == V.STARTED,
         when_refusal=_("The visit is not in progress."),
         **ON_THE_VISIT,
     ),
@@ -280,10 +280,45 @@ RULES = {
     "set_duress_code": rule(_("Only social workers going on visits set a duress code."), social_worker={"self"}),
 }
 
+# The kind of record each action is taken on (the relations above are shared by all of them).
+RECORD = {
+    "report_event": get_user_model(),
+    "update_event": HazardEvent,
+    "flag_for_review": HazardEvent,
+    "update_follow_up": FollowUpItem,
+    "add_flag": (Referral, Household, Person),
+    "plan_visit": Referral,
+    "start_visit": HomeVisit,
+    "check_in": HomeVisit,
+    "check_out": HomeVisit,
+    "raise_alarm": HomeVisit,
+    "request_escort": HomeVisit,
+    "override_solo_visit": HomeVisit,
+    "answer_escort": EscortRequest,
+    "acknowledge_alert": SafetyAlert,
+    "resolve_alert": SafetyAlert,
+    "set_duress_code": get_user_model(),
+}
+assert set(RECORD) == set(RULES)
+
 POLICY = Policy(rules=RULES, relations=RELATIONS, status_of=status_of, not_now=not_now)
 can = POLICY.can
-require = POLICY.require
-allowed_actions = POLICY.allowed_actions
+
+
+def require(user, action, obj):
+    """For services: refuse with ``PermissionDenied`` (role or relation) or ``ValidationError`` (state)."""
+    if not isinstance(obj, RECORD[action]):
+        raise TypeError(f"{action} is taken on {RECORD[action]}, not on {type(obj).__name__}")
+    POLICY.require(user, action, obj)
+
+
+def allowed_actions(user, obj) -> set[str]:
+    """What pages and the API offer on ``obj``: the actions on its kind of record that the table allows now."""
+    return {
+        action
+        for action, r in RULES.items()
+        if r.on_record and isinstance(obj, RECORD[action]) and POLICY.can(user, action, obj)
+    }
 
 
 def may_ever(user, action) -> bool:

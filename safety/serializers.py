@@ -14,7 +14,19 @@ from safety.models import (
 )
 
 
-class HazardEventSerializer(serializers.ModelSerializer):
+class AllowedActionsMixin(serializers.Serializer):
+    """What the caller may do with the record now, from safety/policy.py (never from status strings)."""
+
+    allowed_actions = serializers.SerializerMethodField()
+
+    def get_allowed_actions(self, obj) -> list[str]:
+        from safety import policy
+
+        request = self.context.get("request")
+        return sorted(policy.allowed_actions(request.user, obj)) if request is not None else []
+
+
+class HazardEventSerializer(AllowedActionsMixin, serializers.ModelSerializer):
     types = serializers.ListField(
         child=serializers.ChoiceField(choices=HazardType.choices), min_length=1, max_length=len(HazardType.choices)
     )
@@ -41,6 +53,7 @@ class HazardEventSerializer(serializers.ModelSerializer):
             "is_major",
             "major_reasons",
             "created_at",
+            "allowed_actions",
         ]
         read_only_fields = ["id", "reference", "team", "is_major", "major_reasons", "created_at", "referral", "visit"]
 
@@ -80,7 +93,7 @@ class RiskFlagSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class VisitSerializer(serializers.ModelSerializer):
+class VisitSerializer(AllowedActionsMixin, serializers.ModelSerializer):
     class Meta:
         model = HomeVisit
         fields = [
@@ -94,6 +107,7 @@ class VisitSerializer(serializers.ModelSerializer):
             "started_at",
             "expected_end_at",
             "checked_out_at",
+            "allowed_actions",
         ]
         read_only_fields = fields
 
@@ -106,10 +120,19 @@ class CheckOutSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=12, required=False, allow_blank=True, default="", write_only=True)
 
 
-class EscortSerializer(serializers.ModelSerializer):
+class EscortSerializer(AllowedActionsMixin, serializers.ModelSerializer):
     class Meta:
         model = EscortRequest
-        fields = ["id", "station", "needed_from", "needed_until", "respond_by", "status", "decline_reason"]
+        fields = [
+            "id",
+            "station",
+            "needed_from",
+            "needed_until",
+            "respond_by",
+            "status",
+            "decline_reason",
+            "allowed_actions",
+        ]
         read_only_fields = fields
 
 
@@ -118,12 +141,22 @@ class EscortAnswerSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-class AlertSerializer(serializers.ModelSerializer):
+class AlertSerializer(AllowedActionsMixin, serializers.ModelSerializer):
     resolution = serializers.ChoiceField(choices=SafetyAlert.Resolution.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = SafetyAlert
-        fields = ["id", "kind", "level", "visit", "raised_at", "acknowledged_at", "resolved_at", "resolution"]
+        fields = [
+            "id",
+            "kind",
+            "level",
+            "visit",
+            "raised_at",
+            "acknowledged_at",
+            "resolved_at",
+            "resolution",
+            "allowed_actions",
+        ]
         read_only_fields = fields
 
 

@@ -13,7 +13,7 @@ from accounts.models import User
 from accounts.services import log_access
 from accounts.visibility import get_visible_or_404, require_role
 from referrals.models import Referral
-from safety import forms, services
+from safety import forms, policy, services
 from safety.models import EscortRequest, FollowUpItem, HazardAttachment, HazardEvent, HomeVisit, SafetyAlert
 
 R = User.Role
@@ -44,7 +44,9 @@ def events(request):
     _social_work(request.user)
     qs = HazardEvent.objects.visible_to(request.user).select_related("team", "worker")
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
-    return render(request, "safety/events.html", {"page": page})
+    return render(
+        request, "safety/events.html", {"page": page, "may_report": policy.may_ever(request.user, "report_event")}
+    )
 
 
 @login_required
@@ -70,8 +72,14 @@ def event_new(request):
 def event_detail(request, pk):
     event = get_visible_or_404(HazardEvent.objects.select_related("team", "worker", "reported_by"), request.user, pk=pk)
     log_access(request, event)
+    user = request.user
     items = [
-        (item, forms.FollowUpForm(instance=item, prefix=f"f{item.pk}"))
+        (
+            item,
+            forms.FollowUpForm(instance=item, prefix=f"f{item.pk}")
+            if policy.can(user, "update_follow_up", item)
+            else None,
+        )
         for item in event.follow_ups.select_related("owner")
     ]
     return render(
@@ -80,6 +88,7 @@ def event_detail(request, pk):
         {
             "event": event,
             "items": items,
+            "actions": policy.allowed_actions(user, event),
             "review_form": forms.ReviewFlagForm(),
             "attachments": event.attachments.all(),
         },
@@ -143,7 +152,9 @@ def visits(request):
         .order_by("-planned_start")
     )
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
-    return render(request, "safety/visits.html", {"page": page})
+    return render(
+        request, "safety/visits.html", {"page": page, "may_set_code": policy.may_ever(request.user, "set_duress_code")}
+    )
 
 
 @login_required
@@ -183,6 +194,7 @@ def visit_detail(request, pk):
         "safety/visit.html",
         {
             "visit": visit,
+            "actions": policy.allowed_actions(request.user, visit),
             "flags": services.flags_for_visit(visit),
             "blocked": visit.status == HomeVisit.Status.PLANNED and services.solo_visit_blocked(visit),
             "escorts": visit.escort_requests.select_related("station"),
@@ -252,7 +264,10 @@ def escorts(request):
     qs = EscortRequest.objects.visible_to(request.user).select_related("station", "visit__referral")
     if not (request.user.is_police or request.user.is_administrator):
         _social_work(request.user)
-    return render(request, "safety/escorts.html", {"escorts": qs[:200], "answer_form": forms.EscortAnswerForm()})
+    escorts = list(qs[:200])
+    for escort in escorts:
+        escort.actions = policy.allowed_actions(request.user, escort)
+    return render(request, "safety/escorts.html", {"escorts": escorts, "answer_form": forms.EscortAnswerForm()})
 
 
 @login_required
@@ -275,10 +290,18 @@ def escort_answer(request, pk):
 @login_required
 def alerts(request):
     _social_work(request.user)
-    qs = SafetyAlert.objects.visible_to(request.user).select_related(
-        "visit__referral", "escort", "event", "follow_up__event", "acknowledged_by"
-    )[:200]
-    return render(request, "safety/alerts.html", {"alerts": qs, "resolve_form": forms.ResolveAlertForm()})
+    alerts = list(
+        SafetyAlert.objects.visible_to(request.user).select_related(
+            "visit__referral__team",
+            "escort__visit__referral__team",
+            "event__team",
+            "follow_up__event__team",
+            "acknowledged_by",
+        )[:200]
+    )
+    for alert in alerts:
+        alert.actions = policy.allowed_actions(request.user, alert)
+    return render(request, "safety/alerts.html", {"alerts": alerts, "resolve_form": forms.ResolveAlertForm()})
 
 
 @login_required
