@@ -187,7 +187,10 @@ def add_risk_flag(actor, *, referral=None, source=RiskSource.OBSERVATION, **fiel
 
     The caller says only whether it comes from an agency record or their own observation: police and
     hazard-event sources are recorded by the system itself, never taken from input."""
-    policy.require(actor, "add_flag", fields.get("person") or fields.get("household") or referral)
+    target = fields.get("person") or fields.get("household") or referral
+    if target is None:
+        raise ValidationError({"household": _("Flag a person or a household.")})
+    policy.require(actor, "add_flag", target)
     if source not in CLIENT_SOURCES:
         raise ValidationError({"source": _("Choose an agency record or your own observation.")})
     flag = RiskFlag(added_by=actor, source=source, **fields)
