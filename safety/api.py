@@ -8,13 +8,13 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from accounts.visibility import VisibleViewSetMixin
+from accounts.visibility import RecordViewSetMixin
 from safety import policy, serializers, services
 from safety.models import EscortRequest, HazardEvent, HomeVisit, RiskFlag, SafetyAlert
 
 
 class HazardEventViewSet(
-    VisibleViewSetMixin,
+    RecordViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -46,7 +46,7 @@ class RiskFlagFilter(django_filters.FilterSet):
 
 
 class RiskFlagViewSet(
-    VisibleViewSetMixin,
+    RecordViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -65,7 +65,7 @@ class RiskFlagViewSet(
         return Response(self.get_serializer(flag).data, status=status.HTTP_201_CREATED)
 
 
-class VisitViewSet(VisibleViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class VisitViewSet(RecordViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     queryset = HomeVisit.objects.all()
     serializer_class = serializers.VisitSerializer
 
@@ -102,7 +102,7 @@ class VisitViewSet(VisibleViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
         return self._done(visit)
 
 
-class EscortViewSet(VisibleViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class EscortViewSet(RecordViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     queryset = EscortRequest.objects.select_related("station")
     serializer_class = serializers.EscortSerializer
 
@@ -116,7 +116,7 @@ class EscortViewSet(VisibleViewSetMixin, mixins.ListModelMixin, mixins.RetrieveM
         return Response(self.get_serializer(get_object_or_404(self.get_queryset(), pk=escort.pk)).data)
 
 
-class AlertViewSet(VisibleViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class AlertViewSet(RecordViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     queryset = SafetyAlert.objects.all()
     serializer_class = serializers.AlertSerializer
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from accounts.services import log_access
+from accounts.services import log_access, log_reads
 from accounts.visibility import get_visible_or_404, require_role
 from referrals.models import Referral
 from safety import forms, policy, services
@@ -44,6 +44,7 @@ def events(request):
     _social_work(request.user)
     qs = HazardEvent.objects.visible_to(request.user).select_related("team", "worker")
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    log_reads(request, page.object_list)
     return render(
         request, "safety/events.html", {"page": page, "may_report": policy.may_ever(request.user, "report_event")}
     )
@@ -152,6 +153,7 @@ def visits(request):
         .order_by("-planned_start")
     )
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    log_reads(request, page.object_list)
     return render(
         request, "safety/visits.html", {"page": page, "may_set_code": policy.may_ever(request.user, "set_duress_code")}
     )
@@ -265,6 +267,7 @@ def escorts(request):
     if not (request.user.is_police or request.user.is_administrator):
         _social_work(request.user)
     escorts = list(qs[:200])
+    log_reads(request, escorts)
     for escort in escorts:
         escort.actions = policy.allowed_actions(request.user, escort)
     return render(request, "safety/escorts.html", {"escorts": escorts, "answer_form": forms.EscortAnswerForm()})
@@ -299,6 +302,7 @@ def alerts(request):
             "acknowledged_by",
         )[:200]
     )
+    log_reads(request, alerts)
     for alert in alerts:
         alert.actions = policy.allowed_actions(request.user, alert)
     return render(request, "safety/alerts.html", {"alerts": alerts, "resolve_form": forms.ResolveAlertForm()})
