@@ -7,11 +7,13 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organization, User
 from safety.models import (
     ALLOWED_ATTACHMENTS,
+    CLIENT_SOURCES,
     MAX_ATTACHMENT_BYTES,
     FollowUpItem,
     HazardEvent,
     HazardType,
     RiskFlag,
+    RiskSource,
     SafetyAlert,
 )
 
@@ -113,10 +115,11 @@ class FollowUpForm(forms.ModelForm):
         widgets = {"due_on": forms.DateInput(attrs={"type": "date"})}
 
     def __init__(self, *args, **kwargs):
+        from safety.services import follow_up_owners
+
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = User.objects.filter(is_active=True).exclude(
-            role__in=[User.Role.OFFICER, User.Role.INTEGRATION]
-        )
+        # Owners come from the event's agency: anyone else answers like an id that does not exist.
+        self.fields["owner"].queryset = follow_up_owners(self.instance.event.team).order_by("last_name", "first_name")
 
 
 class VisitForm(forms.Form):
@@ -166,15 +169,23 @@ class CheckInForm(forms.Form):
 
 
 class EscortRequestForm(forms.Form):
+    """Escorts go to the police of the family's district: other stations are not offered (nor accepted)."""
+
     needed_from = forms.DateTimeField(label=_("Needed from"), widget=DateTimeInput(), input_formats=DATETIME_FORMATS)
     needed_until = forms.DateTimeField(label=_("Needed until"), widget=DateTimeInput(), input_formats=DATETIME_FORMATS)
     station = forms.ModelChoiceField(
         label=_("Station"),
         required=False,
         empty_label=_("The referring station"),
-        queryset=Organization.objects.filter(kind=Organization.Kind.STATION),
+        queryset=Organization.objects.none(),
     )
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+    def __init__(self, *args, visit, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["station"].queryset = Organization.objects.filter(
+            kind=Organization.Kind.STATION, district_id=visit.referral.district_id, is_active=True
+        ).order_by("name")
 
     def clean(self):
         cleaned = super().clean()
@@ -196,6 +207,12 @@ class EscortAnswerForm(forms.Form):
 
 
 class RiskFlagForm(forms.ModelForm):
+    source = forms.ChoiceField(
+        label=_("Source"),
+        choices=[(value, label) for value, label in RiskSource.choices if value in CLIENT_SOURCES],
+        initial=RiskSource.OBSERVATION,
+    )
+
     class Meta:
         model = RiskFlag
         fields = ["type", "source", "note", "review_on"]

@@ -67,6 +67,10 @@ class RiskSource(models.TextChoices):
     HAZARD_EVENT = "hazard_event", _("Hazard event")
 
 
+# What a user may say a flag comes from; "police record" and "hazard event" are set by the system only.
+CLIENT_SOURCES = (RiskSource.AGENCY, RiskSource.OBSERVATION)
+
+
 def _social_work_only(user):
     return user.is_authenticated and not user.reads_shared_view
 
@@ -456,7 +460,9 @@ class AlertQuerySet(VisibleQuerySet):
         if user.is_administrator:
             return self.all()
         visits = HomeVisit.objects.visible_to(user).values("pk")
-        return self.filter(Q(recipients=user) | Q(visit__in=visits)).distinct()
+        # The workers of a visit never see its alerts: a duress alarm must stay silent on their screens.
+        own_visits = HomeVisit.objects.filter(workers=user).values("pk")
+        return self.filter(Q(recipients=user) | Q(visit__in=visits)).exclude(visit__in=own_visits).distinct()
 
 
 class SafetyAlert(models.Model):

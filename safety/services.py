@@ -4,7 +4,7 @@ from datetime import datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -14,8 +14,10 @@ from accounts import calendar
 from accounts.models import Organization
 from accounts.services import notify_about
 from referrals.services import next_reference, team_supervisors
+from safety import policy
 from safety.models import (
     CHECK_OUT_GRACE,
+    CLIENT_SOURCES,
     INJURY_CAUSED,
     MAJOR_INJURY_WINDOW_DAYS,
     MAJOR_MEDIA_REPORTS,
@@ -53,6 +55,14 @@ def safety_contacts(team):
     return [c.user for c in SafetyContact.objects.filter(agency=agency, user__is_active=True).select_related("user")]
 
 
+def follow_up_owners(team):
+    """Who can own a follow-up item of an event of ``team``: the active users of its agency."""
+    agency = _agency_of(team) or team
+    if agency is None:
+        return User.objects.none()
+    return User.objects.filter(is_active=True, organization__path__startswith=agency.path)
+
+
 def agency_heads(team):
     agency = _agency_of(team)
     if agency is None:
@@ -61,24 +71,11 @@ def agency_heads(team):
 
 
 # --- hazard events ---------------------------------------------------------------------
-def _may_report_for(actor, worker):
-    if actor.pk == worker.pk or actor.is_administrator:
-        return True
-    org = actor.organization
-    return (
-        actor.is_supervisor
-        and org is not None
-        and worker.organization is not None
-        and (worker.organization.path.startswith(org.path))
-    )
-
-
 @transaction.atomic
 def report_hazard_event(actor, *, worker=None, attachments=(), **fields):
     """Record an event (a supervisor may report for a worker); open its follow-up checklist; apply rules 1–2."""
     worker = worker or actor
-    if actor.is_police or not _may_report_for(actor, worker):
-        raise PermissionDenied(_("You can report events for yourself or for workers you supervise."))
+    policy.require(actor, "report_event", worker)
     team = worker.organization
     if team is None or team.kind != Organization.Kind.TEAM:
         raise ValidationError({"worker": _("The worker must belong to a social-work team.")})
@@ -143,6 +140,7 @@ def _make_major(event, reasons):
 @transaction.atomic
 def update_hazard_event(actor, event, **fields):
     """Later facts (more media reports, a worse injury) can make an event major."""
+    policy.require(actor, "update_event", event)
     for name, value in fields.items():
         setattr(event, name, value)
     event.full_clean()
@@ -156,9 +154,7 @@ def update_hazard_event(actor, event, **fields):
 @transaction.atomic
 def flag_for_review(actor, event, reason):
     """Rule 3: a supervisor marks the event major because the safety mechanism needs review."""
-    org = actor.organization
-    if not (actor.is_administrator or (actor.is_supervisor and org and event.team.path.startswith(org.path))):
-        raise PermissionDenied(_("Only a supervisor of the service unit can flag an event for review."))
+    policy.require(actor, "flag_for_review", event)
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Give the reason for the review.")})
     event.review_flag_reason = reason.strip()
@@ -168,9 +164,10 @@ def flag_for_review(actor, event, reason):
 
 @transaction.atomic
 def update_follow_up(actor, item, *, owner=None, due_on=None, status=None, note=""):
-    if actor.is_police:
-        raise PermissionDenied(_("Not allowed."))
+    policy.require(actor, "update_follow_up", item)
     if owner is not None:
+        if not follow_up_owners(item.event.team).filter(pk=owner.pk).exists():
+            raise ValidationError({"owner": _("Choose an active member of the event's agency.")})
         item.owner = owner
     if due_on is not None:
         item.due_on = due_on
@@ -185,10 +182,18 @@ def update_follow_up(actor, item, *, owner=None, due_on=None, status=None, note=
 
 # --- risk flags ----------------------------------------------------------------------------
 @transaction.atomic
-def add_risk_flag(actor, **fields):
-    if actor.is_police and fields.get("source") != RiskSource.POLICE:
-        fields["source"] = RiskSource.POLICE
-    flag = RiskFlag(added_by=actor, **fields)
+def add_risk_flag(actor, *, referral=None, source=RiskSource.OBSERVATION, **fields):
+    """A flag on a person or household (or, with neither, on the address of ``referral``).
+
+    The caller says only whether it comes from an agency record or their own observation: police and
+    hazard-event sources are recorded by the system itself, never taken from input."""
+    target = fields.get("person") or fields.get("household") or referral
+    if target is None:
+        raise ValidationError({"household": _("Flag a person or a household.")})
+    policy.require(actor, "add_flag", target)
+    if source not in CLIENT_SOURCES:
+        raise ValidationError({"source": _("Choose an agency record or your own observation.")})
+    flag = RiskFlag(added_by=actor, source=source, **fields)
     flag.full_clean()
     flag.save()
     return flag
@@ -218,23 +223,14 @@ def flags_for_visit(visit):
 
 
 # --- home visits ---------------------------------------------------------------------------
-def _require_visit_worker(actor, visit):
-    if actor.is_administrator or visit.workers.filter(pk=actor.pk).exists():
-        return
-    org = actor.organization
-    if actor.is_supervisor and org and visit.referral.team and visit.referral.team.path.startswith(org.path):
-        return
-    raise PermissionDenied(_("Only the workers on this visit can do this."))
-
-
 @transaction.atomic
 def plan_visit(actor, referral, *, workers, planned_start, expected_minutes, address="", escort_needed=False):
-    if actor.is_police:
-        raise PermissionDenied(_("Not allowed."))
+    policy.require(actor, "plan_visit", referral)
     workers = list(workers) or [actor]
+    agency = referral.team.nearest(Organization.Kind.AGENCY) or referral.team if referral.team_id else None
     for w in workers:
-        if not (w.is_active and w.is_social_worker):
-            raise ValidationError({"workers": _("Choose active social workers.")})
+        if not (w.is_active and w.is_social_worker) or (agency is not None and not agency.contains(w.organization)):
+            raise ValidationError({"workers": _("Choose active social workers of the team's agency.")})
     if not expected_minutes or expected_minutes <= 0 or expected_minutes > 24 * 60:
         raise ValidationError({"expected_minutes": _("Give a duration between 1 minute and 24 hours.")})
     address = address or (referral.household.address if referral.household_id else "") or referral.incident_place
@@ -254,12 +250,7 @@ def plan_visit(actor, referral, *, workers, planned_start, expected_minutes, add
 
 @transaction.atomic
 def override_solo_visit(actor, visit, reason):
-    org = actor.organization
-    allowed = actor.is_administrator or (
-        actor.is_supervisor and org and visit.referral.team and visit.referral.team.path.startswith(org.path)
-    )
-    if not allowed:
-        raise PermissionDenied(_("Only a supervisor can allow a visit with one worker."))
+    policy.require(actor, "override_solo_visit", visit)
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Give the reason for allowing one worker.")})
     visit.override_by = actor
@@ -280,9 +271,7 @@ def solo_visit_blocked(visit):
 @transaction.atomic
 def start_visit(actor, visit):
     visit = HomeVisit.objects.select_for_update().get(pk=visit.pk)
-    _require_visit_worker(actor, visit)
-    if visit.status != HomeVisit.Status.PLANNED:
-        raise ValidationError(_("This visit has already started or ended."))
+    policy.require(actor, "start_visit", visit)
     if solo_visit_blocked(visit):
         raise ValidationError(
             _(
@@ -304,9 +293,7 @@ def start_visit(actor, visit):
 def check_in(actor, visit, extend_minutes=0):
     """I am fine; optionally I need more time (moves the expected end)."""
     visit = HomeVisit.objects.select_for_update().get(pk=visit.pk)
-    _require_visit_worker(actor, visit)
-    if visit.status != HomeVisit.Status.STARTED:
-        raise ValidationError(_("The visit is not in progress."))
+    policy.require(actor, "check_in", visit)
     if extend_minutes < 0 or extend_minutes > 240:
         raise ValidationError({"extend_minutes": _("Extend by 0 to 240 minutes.")})
     now = timezone.now()
@@ -323,9 +310,7 @@ def check_in(actor, visit, extend_minutes=0):
 def check_out(actor, visit, code=""):
     """Ends the visit. A duress code looks like a normal check-out but raises the alarm silently."""
     visit = HomeVisit.objects.select_for_update().get(pk=visit.pk)
-    _require_visit_worker(actor, visit)
-    if visit.status != HomeVisit.Status.STARTED:
-        raise ValidationError(_("The visit is not in progress."))
+    policy.require(actor, "check_out", visit)
     now = timezone.now()
     visit.status = HomeVisit.Status.CHECKED_OUT
     visit.checked_out_at = now
@@ -338,7 +323,8 @@ def check_out(actor, visit, code=""):
 
 @transaction.atomic
 def raise_alarm(actor, visit):
-    _require_visit_worker(actor, visit)
+    visit = HomeVisit.objects.select_for_update().get(pk=visit.pk)
+    policy.require(actor, "raise_alarm", visit)
     level = SafetyAlert.objects.filter(visit=visit, kind=SafetyAlert.Kind.ALARM).count() + 1
     return _raise(visit, SafetyAlert.Kind.ALARM, level, _alarm_recipients(visit), _("ALARM: worker needs help"))
 
@@ -354,7 +340,13 @@ def _raise(visit, kind, level, recipients, message, escort=None, follow_up=None)
             alert = SafetyAlert.objects.create(kind=kind, level=level, visit=visit, escort=escort, follow_up=follow_up)
     except IntegrityError:
         return None  # this step was already raised
-    alert.recipients.set([u for u in recipients if u is not None])
+    if visit is not None:
+        # Never the workers of the visit itself: a silent alarm must not show on the phone of the worker
+        # under duress (nor of the colleague beside them), even when they are on call.
+        on_the_visit = set(visit.workers.values_list("pk", flat=True))
+        recipients = [u for u in recipients if u is not None and u.pk not in on_the_visit]
+    recipients = [u for u in recipients if u is not None]
+    alert.recipients.set(recipients)
     if visit is not None:
         url, reference = visit.get_absolute_url(), visit.referral.reference
     elif escort is not None:
@@ -368,6 +360,7 @@ def _raise(visit, kind, level, recipients, message, escort=None, follow_up=None)
 
 
 def set_duress_code(user, code):
+    policy.require(user, "set_duress_code", user)
     if not code or len(code) < 4 or len(code) > 12 or not code.isdigit():
         raise ValidationError({"code": _("Use 4 to 12 digits.")})
     DuressCode.objects.update_or_create(user=user, defaults={"code_hash": make_password(code)})
@@ -381,11 +374,15 @@ def is_duress_code(user, code):
 # --- escorts --------------------------------------------------------------------------------
 @transaction.atomic
 def request_escort(actor, visit, *, station=None, needed_from, needed_until, note=""):
-    _require_visit_worker(actor, visit)
+    policy.require(actor, "request_escort", visit)
     # The referring station covers the family's address unless the worker chooses another.
     station = station or visit.referral.referring_station
-    if station is None or station.kind != Organization.Kind.STATION:
-        raise ValidationError({"station": _("Choose a police station.")})
+    if (
+        station is None
+        or station.kind != Organization.Kind.STATION
+        or station.district_id != visit.referral.district_id
+    ):
+        raise ValidationError({"station": _("Choose a police station of the family's district.")})
     if needed_until <= needed_from:
         raise ValidationError({"needed_until": _("The end must be after the start.")})
     respond_by = min(needed_from, timezone.now() + ESCORT_ANSWER_WITHIN)
@@ -408,13 +405,7 @@ def request_escort(actor, visit, *, station=None, needed_from, needed_until, not
 @transaction.atomic
 def answer_escort(actor, escort, accept, reason=""):
     escort = EscortRequest.objects.select_for_update().get(pk=escort.pk)
-    if not (
-        actor.is_administrator
-        or (actor.is_police and actor.organization and escort.station.path.startswith(actor.organization.path))
-    ):
-        raise PermissionDenied(_("Only the station asked can answer."))
-    if escort.status != EscortRequest.Status.REQUESTED:
-        raise ValidationError(_("This request has already been answered."))
+    policy.require(actor, "answer_escort", escort)
     if not accept and not (reason or "").strip():
         raise ValidationError({"reason": _("Give the reason for declining.")})
     escort.status = EscortRequest.Status.ACCEPTED if accept else EscortRequest.Status.DECLINED
@@ -431,23 +422,20 @@ def answer_escort(actor, escort, accept, reason=""):
 @transaction.atomic
 def acknowledge_alert(actor, alert):
     alert = SafetyAlert.objects.select_for_update().get(pk=alert.pk)
-    if actor.is_police:
-        raise PermissionDenied(_("Not allowed."))
-    if alert.acknowledged_at is None:
-        alert.acknowledged_by = actor
-        alert.acknowledged_at = timezone.now()
-        alert.save(update_fields=["acknowledged_by", "acknowledged_at"])
-        if alert.visit_id:
-            # Whoever takes it is responsible now: no further escalation steps for this visit.
-            HomeVisit.objects.filter(pk=alert.visit_id).update(check_out_due_at=None)
+    policy.require(actor, "acknowledge_alert", alert)
+    alert.acknowledged_by = actor
+    alert.acknowledged_at = timezone.now()
+    alert.save(update_fields=["acknowledged_by", "acknowledged_at"])
+    if alert.visit_id:
+        # Whoever takes it is responsible now: no further escalation steps for this visit.
+        HomeVisit.objects.filter(pk=alert.visit_id).update(check_out_due_at=None)
     return alert
 
 
 @transaction.atomic
 def resolve_alert(actor, alert, resolution, note=""):
     alert = SafetyAlert.objects.select_for_update().get(pk=alert.pk)
-    if alert.acknowledged_at is None:
-        raise ValidationError(_("Take the alert first, then resolve it."))
+    policy.require(actor, "resolve_alert", alert)
     if resolution not in SafetyAlert.Resolution.values:
         raise ValidationError({"resolution": _("Choose how the alert ended.")})
     alert.resolved_by = actor

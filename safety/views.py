@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from accounts.services import log_access
+from accounts.services import log_access, log_reads
 from accounts.visibility import get_visible_or_404, require_role
 from referrals.models import Referral
-from safety import forms, services
+from safety import forms, policy, services
 from safety.models import EscortRequest, FollowUpItem, HazardAttachment, HazardEvent, HomeVisit, SafetyAlert
 
 R = User.Role
@@ -44,7 +44,10 @@ def events(request):
     _social_work(request.user)
     qs = HazardEvent.objects.visible_to(request.user).select_related("team", "worker")
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
-    return render(request, "safety/events.html", {"page": page})
+    log_reads(request, page.object_list)
+    return render(
+        request, "safety/events.html", {"page": page, "may_report": policy.may_ever(request.user, "report_event")}
+    )
 
 
 @login_required
@@ -58,8 +61,8 @@ def event_new(request):
         data.pop("offender_person", None)
         try:
             event = services.report_hazard_event(request.user, worker=worker, attachments=attachments, **data)
-        except (ValidationError, PermissionDenied) as exc:
-            _errors(form, exc if isinstance(exc, ValidationError) else ValidationError(str(exc)))
+        except ValidationError as exc:
+            _errors(form, exc)
         else:
             messages.success(request, _("Hazard event %(ref)s reported.") % {"ref": event.reference})
             return redirect(event)
@@ -70,8 +73,14 @@ def event_new(request):
 def event_detail(request, pk):
     event = get_visible_or_404(HazardEvent.objects.select_related("team", "worker", "reported_by"), request.user, pk=pk)
     log_access(request, event)
+    user = request.user
     items = [
-        (item, forms.FollowUpForm(instance=item, prefix=f"f{item.pk}"))
+        (
+            item,
+            forms.FollowUpForm(instance=item, prefix=f"f{item.pk}")
+            if policy.can(user, "update_follow_up", item)
+            else None,
+        )
         for item in event.follow_ups.select_related("owner")
     ]
     return render(
@@ -80,6 +89,7 @@ def event_detail(request, pk):
         {
             "event": event,
             "items": items,
+            "actions": policy.allowed_actions(user, event),
             "review_form": forms.ReviewFlagForm(),
             "attachments": event.attachments.all(),
         },
@@ -97,7 +107,7 @@ def event_review(request, pk):
     try:
         services.flag_for_review(request.user, event, form.cleaned_data["reason"])
         messages.success(request, _("Marked as a major hazard event for review."))
-    except (ValidationError, PermissionDenied) as exc:
+    except ValidationError as exc:
         _flash(request, exc)
     return redirect(event)
 
@@ -109,10 +119,14 @@ def follow_up_update(request, pk):
     form = forms.FollowUpForm(request.POST, instance=FollowUpItem.objects.get(pk=item.pk), prefix=f"f{item.pk}")
     if form.is_valid():
         d = form.cleaned_data
-        services.update_follow_up(
-            request.user, item, owner=d["owner"], due_on=d["due_on"], status=d["status"], note=d["note"]
-        )
-        messages.success(request, _("Follow-up updated."))
+        try:
+            services.update_follow_up(
+                request.user, item, owner=d["owner"], due_on=d["due_on"], status=d["status"], note=d["note"]
+            )
+        except ValidationError as exc:
+            _flash(request, exc)
+        else:
+            messages.success(request, _("Follow-up updated."))
     else:
         messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
     return redirect(item.event)
@@ -139,7 +153,10 @@ def visits(request):
         .order_by("-planned_start")
     )
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
-    return render(request, "safety/visits.html", {"page": page})
+    log_reads(request, page.object_list)
+    return render(
+        request, "safety/visits.html", {"page": page, "may_set_code": policy.may_ever(request.user, "set_duress_code")}
+    )
 
 
 @login_required
@@ -150,8 +167,8 @@ def visit_plan(request, referral_pk):
     if request.method == "POST" and form.is_valid():
         try:
             visit = services.plan_visit(request.user, referral, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            _errors(form, exc if isinstance(exc, ValidationError) else ValidationError(str(exc)))
+        except ValidationError as exc:
+            _errors(form, exc)
         else:
             messages.success(request, _("Visit planned."))
             return redirect(visit)
@@ -179,34 +196,47 @@ def visit_detail(request, pk):
         "safety/visit.html",
         {
             "visit": visit,
+            "actions": policy.allowed_actions(request.user, visit),
             "flags": services.flags_for_visit(visit),
             "blocked": visit.status == HomeVisit.Status.PLANNED and services.solo_visit_blocked(visit),
             "escorts": visit.escort_requests.select_related("station"),
-            "alerts": visit.alerts.all(),
             "checkin_form": forms.CheckInForm(),
             "checkout_form": forms.CheckOutForm(),
             "override_form": forms.OverrideForm(),
-            "escort_form": forms.EscortRequestForm(),
+            "escort_form": forms.EscortRequestForm(visit=visit),
         },
     )
 
 
+def _plain(form_class):
+    return lambda data, visit: form_class(data)
+
+
+# action slug -> (form for the POST, or None; the service call; the message on success)
 VISIT_ACTIONS = {
     "start": (None, lambda u, v, d: services.start_visit(u, v), _("Visit started. Stay safe.")),
     "check-in": (
-        forms.CheckInForm,
+        _plain(forms.CheckInForm),
         lambda u, v, d: services.check_in(u, v, d.get("extend_minutes") or 0),
         _("Checked in."),
     ),
     # The same message for a normal and a duress check-out: nothing on screen may differ.
-    "check-out": (forms.CheckOutForm, lambda u, v, d: services.check_out(u, v, d.get("code", "")), _("Checked out.")),
+    "check-out": (
+        _plain(forms.CheckOutForm),
+        lambda u, v, d: services.check_out(u, v, d.get("code", "")),
+        _("Checked out."),
+    ),
     "alarm": (None, lambda u, v, d: services.raise_alarm(u, v), _("Alarm raised. Help is being sent.")),
     "override": (
-        forms.OverrideForm,
+        _plain(forms.OverrideForm),
         lambda u, v, d: services.override_solo_visit(u, v, d["reason"]),
         _("One-worker visit allowed."),
     ),
-    "escort": (forms.EscortRequestForm, lambda u, v, d: services.request_escort(u, v, **d), _("Escort requested.")),
+    "escort": (
+        lambda data, visit: forms.EscortRequestForm(data, visit=visit),
+        lambda u, v, d: services.request_escort(u, v, **d),
+        _("Escort requested."),
+    ),
 }
 
 
@@ -216,14 +246,14 @@ def visit_act(request, pk, action):
     if action not in VISIT_ACTIONS:
         raise Http404
     visit = _visit(request, pk)
-    form_class, call, done = VISIT_ACTIONS[action]
-    form = form_class(request.POST) if form_class else None
+    make_form, call, done = VISIT_ACTIONS[action]
+    form = make_form(request.POST, visit) if make_form else None
     if form is not None and not form.is_valid():
         messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
         return redirect(visit)
     try:
         call(request.user, visit, form.cleaned_data if form else {})
-    except (ValidationError, PermissionDenied) as exc:
+    except ValidationError as exc:
         _flash(request, exc)
     else:
         messages.success(request, done)
@@ -236,7 +266,11 @@ def escorts(request):
     qs = EscortRequest.objects.visible_to(request.user).select_related("station", "visit__referral")
     if not (request.user.is_police or request.user.is_administrator):
         _social_work(request.user)
-    return render(request, "safety/escorts.html", {"escorts": qs[:200], "answer_form": forms.EscortAnswerForm()})
+    escorts = list(qs[:200])
+    log_reads(request, escorts)
+    for escort in escorts:
+        escort.actions = policy.allowed_actions(request.user, escort)
+    return render(request, "safety/escorts.html", {"escorts": escorts, "answer_form": forms.EscortAnswerForm()})
 
 
 @login_required
@@ -250,7 +284,7 @@ def escort_answer(request, pk):
     try:
         services.answer_escort(request.user, escort, form.cleaned_data["accept"], form.cleaned_data["reason"])
         messages.success(request, _("Answer sent."))
-    except (ValidationError, PermissionDenied) as exc:
+    except ValidationError as exc:
         _flash(request, exc)
     return redirect("safety:escorts")
 
@@ -259,10 +293,19 @@ def escort_answer(request, pk):
 @login_required
 def alerts(request):
     _social_work(request.user)
-    qs = SafetyAlert.objects.visible_to(request.user).select_related(
-        "visit__referral", "escort", "event", "follow_up__event", "acknowledged_by"
-    )[:200]
-    return render(request, "safety/alerts.html", {"alerts": qs, "resolve_form": forms.ResolveAlertForm()})
+    alerts = list(
+        SafetyAlert.objects.visible_to(request.user).select_related(
+            "visit__referral__team",
+            "escort__visit__referral__team",
+            "event__team",
+            "follow_up__event__team",
+            "acknowledged_by",
+        )[:200]
+    )
+    log_reads(request, alerts)
+    for alert in alerts:
+        alert.actions = policy.allowed_actions(request.user, alert)
+    return render(request, "safety/alerts.html", {"alerts": alerts, "resolve_form": forms.ResolveAlertForm()})
 
 
 @login_required
@@ -280,7 +323,7 @@ def alert_act(request, pk, action):
         else:
             raise Http404
         messages.success(request, _("Alert updated."))
-    except (ValidationError, PermissionDenied) as exc:
+    except ValidationError as exc:
         _flash(request, exc)
     return redirect("safety:alerts")
 
@@ -302,7 +345,7 @@ def flag_for_referral(request, referral_pk):
         else:
             data["address"] = referral.incident_place
         try:
-            services.add_risk_flag(request.user, **data)
+            services.add_risk_flag(request.user, referral=referral, **data)
         except ValidationError as exc:
             _errors(form, exc)
         else:

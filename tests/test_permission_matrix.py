@@ -287,7 +287,12 @@ def _organisation(tag):
     escort = safety_services.request_escort(
         worker, visit, needed_from=timezone.now() + timedelta(hours=1), needed_until=timezone.now() + timedelta(hours=2)
     )
-    alert = SafetyAlert.objects.create(kind="alarm", visit=visit, level=1)
+    # An alarm from a colleague's visit: the workers of a visit never see its own alerts.
+    colleague = f.SocialWorkerFactory(organization=team)
+    alarm_visit = safety_services.plan_visit(
+        worker, referral, workers=[colleague], planned_start=timezone.now(), expected_minutes=30
+    )
+    alert = SafetyAlert.objects.create(kind="alarm", visit=alarm_visit, level=1)
     flag = RiskFlag.objects.create(household=referral.household, type="violence", source="police")
     beat = Beat.objects.create(station=station, code=f"B{tag}", officer=users["officer"])
     poc = PersonOfConcern.objects.create(station=station, beat=beat, name=f"POC {tag}", address="x")

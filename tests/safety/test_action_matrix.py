@@ -1,0 +1,422 @@
+"""Every safety action × every actor of the two-district world × service, page and API.
+
+Who may act is written out here from the rules the users were given (DOMAIN.md §4, DESIGN.md: the
+workers going run their visit, supervisors oversee their teams, the station asked answers an
+escort, those alerted take an alert, police and the dispatch system take no safety action), not
+read from safety/policy.py: the point is to catch the policy and the services disagreeing with them.
+
+The records belong to a referral filed at S1 (by the dispatch account when it is the one trying)
+and accepted by T1 for ``worker``; ``worker`` goes on the visit alone and reported the event.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from referrals import services as referral_services
+from safety import services
+from safety.models import DuressCode, EscortRequest, FollowUpItem, HazardEvent, HomeVisit, RiskFlag, SafetyAlert
+from tests import action_matrix
+from tests.action_matrix import Action
+from tests.world import ACTORS, build_world, file_referral
+
+pytestmark = pytest.mark.django_db
+
+SOCIAL_WORKERS = frozenset({"worker", "colleague", "worker_same_parent", "worker_granted", "worker_other"})
+POLICE = frozenset(
+    {"officer", "officer_station", "officer_same_parent", "station_head", "officer_other", "station_head_other"}
+)
+# Who sees the referral's visits (and so its escort requests and alerts): social work that sees the case.
+SEES_VISIT = frozenset({"worker", "colleague", "worker_granted", "supervisor", "coordinator", "administrator"})
+# An alert is never shown to the workers of its own visit.
+SEES_ALERT = SEES_VISIT - {"worker"}
+# Who sees the worker's hazard event: the worker, their supervisor, an administrator.
+SEES_EVENT = frozenset({"worker", "supervisor", "administrator"})
+# The station asked (S1) sees the escort request; the precinct's other station does not.
+SEES_ESCORT = SEES_VISIT | {"officer", "officer_station", "station_head"}
+RUNS_THE_VISIT = frozenset({"worker", "supervisor", "administrator"})
+TAKES_THE_ALERT = frozenset({"colleague", "supervisor", "administrator"})  # team and those alerted, not the visitor
+
+
+# --- records in the state each action needs ------------------------------------------------------------
+def case(world, actor):
+    referral = file_referral(world, by=world.integration if actor == "integration" else None)
+    referral_services.accept_referral(world.worker, referral, world.worker)
+    return referral
+
+
+def planned(world, actor):
+    return services.plan_visit(
+        world.worker,
+        case(world, actor),
+        workers=[world.worker],
+        planned_start=timezone.now() + timedelta(hours=1),
+        expected_minutes=60,
+    )
+
+
+def started(world, actor):
+    return services.start_visit(world.worker, planned(world, actor))
+
+
+def alarm(world, actor):
+    return services.raise_alarm(world.worker, started(world, actor))
+
+
+def taken_alarm(world, actor):
+    alert = alarm(world, actor)
+    return services.acknowledge_alert(world.supervisor, alert)
+
+
+def escort(world, actor):
+    visit = planned(world, actor)
+    return services.request_escort(world.worker, visit, needed_from=_hours(2), needed_until=_hours(3))
+
+
+def event(world, actor):
+    return services.report_hazard_event(
+        world.worker,
+        types=["intimidation"],
+        occurred_at=timezone.now() - timedelta(hours=1),
+        place="Doorstep",
+        narrative="Threatened at the door.",
+    )
+
+
+def follow_up(world, actor):
+    return event(world, actor).follow_ups.order_by("pk").first()
+
+
+def _hours(n):
+    return timezone.now() + timedelta(hours=n)
+
+
+def _local(moment):
+    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
+
+
+def state(_target):
+    """Everything a safety action can change, read from the database."""
+    return {
+        "visits": list(
+            HomeVisit.objects.order_by("pk").values_list("pk", "status", "last_check_in_at", "override_by_id")
+        ),
+        "alerts": list(
+            SafetyAlert.objects.order_by("pk").values_list("pk", "kind", "acknowledged_by_id", "resolution")
+        ),
+        "escorts": list(EscortRequest.objects.order_by("pk").values_list("pk", "status", "responded_by_id")),
+        "flags": list(RiskFlag.objects.order_by("pk").values_list("pk", "type", "source")),
+        "events": list(
+            HazardEvent.objects.order_by("pk").values_list(
+                "pk", "worker_id", "media_report_count", "review_flag_reason"
+            )
+        ),
+        "follow_ups": list(FollowUpItem.objects.order_by("pk").values_list("pk", "status", "note")),
+        "duress_codes": list(DuressCode.objects.order_by("pk").values_list("user_id", "code_hash")),
+    }
+
+
+def one_more(key):
+    """The action added exactly one row of ``key``."""
+
+    def changed(world, before, after):
+        return len(after[key]) == len(before[key]) + 1
+
+    return changed
+
+
+def visit_page(slug, data=None):
+    return lambda w, v: (reverse("safety:visit_act", args=[v.pk, slug]), (data or (lambda w: {}))(w))
+
+
+def visit_api(slug, data=None):
+    return lambda w, v: (f"/api/visits/{v.pk}/{slug}/", (data or (lambda w: {}))(w))
+
+
+def last_visit(after):
+    return after["visits"][-1]
+
+
+def last(key, after):
+    return after[key][-1]
+
+
+EVENT_FORM = {
+    "types": ["intimidation"],
+    "place": "Doorstep",
+    "injury": "none",
+    "media_report_count": "0",
+    "narrative": "Threatened at the door.",
+}
+
+ACTIONS = [
+    # --- hazard events ---------------------------------------------------------------------------------
+    Action(
+        "report_event",
+        allowed=frozenset({"worker", "supervisor", "administrator"}),
+        visible=frozenset(ACTORS) - POLICE - {"integration"},  # the report page is social work's
+        setup=lambda w, actor: None,
+        snapshot=state,
+        changed=lambda w, b, a: len(a["events"]) == len(b["events"]) + 1 and last("events", a)[1] == w.worker.pk,
+        service=lambda w, u, _: services.report_hazard_event(
+            u, worker=w.worker, types=["intimidation"], occurred_at=timezone.now(), place="Office", narrative="n"
+        ),
+        page=lambda w, _: (
+            reverse("safety:event_new"),
+            EVENT_FORM | {"worker": w.worker.pk, "occurred_at": _local(timezone.now() - timedelta(hours=1))},
+        ),
+        # A worker one may not report for is not offered: the id answers like a missing one.
+        expect={
+            ("page", actor): {400}
+            for actor in ("colleague", "worker_same_parent", "worker_granted", "worker_other")
+            + ("supervisor_other", "coordinator", "coordinator_other")
+        },
+    ),
+    Action(
+        # Through the API the caller reports for themselves.
+        "report_event_self",
+        allowed=SOCIAL_WORKERS,
+        visible=frozenset(ACTORS),
+        setup=lambda w, actor: None,
+        snapshot=state,
+        changed=one_more("events"),
+        api=lambda w, _: (
+            "/api/hazard-events/",
+            {
+                "types": ["intimidation"],
+                "occurred_at": (timezone.now() - timedelta(hours=1)).isoformat(),
+                "place": "Doorstep",
+                "narrative": "Threatened at the door.",
+            },
+        ),
+        api_ok=frozenset({201}),
+        # Supervisors and administrators are not in a team: a rule (400), not a refusal.
+        expect={("api", actor): {400} for actor in ("supervisor", "supervisor_other", "administrator")},
+    ),
+    Action(
+        "update_event",
+        allowed=frozenset({"worker", "supervisor", "administrator"}),
+        visible=SEES_EVENT,
+        setup=event,
+        snapshot=state,
+        changed=lambda w, b, a: last("events", a)[2] == 1,
+        service=lambda w, u, e: services.update_hazard_event(u, e, media_report_count=1),
+    ),
+    Action(
+        "flag_for_review",
+        allowed=frozenset({"supervisor", "administrator"}),
+        visible=SEES_EVENT,
+        setup=event,
+        snapshot=state,
+        changed=lambda w, b, a: last("events", a)[3] == "Escort refused twice",
+        service=lambda w, u, e: services.flag_for_review(u, e, "Escort refused twice"),
+        page=lambda w, e: (reverse("safety:event_review", args=[e.pk]), {"reason": "Escort refused twice"}),
+    ),
+    Action(
+        "update_follow_up",
+        allowed=frozenset({"worker", "supervisor", "administrator"}),
+        visible=SEES_EVENT,
+        setup=follow_up,
+        snapshot=state,
+        changed=lambda w, b, a: any(row[1:] == ("done", "Counselling arranged") for row in a["follow_ups"]),
+        service=lambda w, u, i: services.update_follow_up(u, i, status="done", note="Counselling arranged"),
+        page=lambda w, i: (
+            reverse("safety:follow_up", args=[i.pk]),
+            {
+                f"f{i.pk}-owner": "",
+                f"f{i.pk}-due_on": i.due_on.isoformat(),
+                f"f{i.pk}-status": "done",
+                f"f{i.pk}-note": "Counselling arranged",
+            },
+        ),
+    ),
+    # --- risk flags ------------------------------------------------------------------------------------
+    Action(
+        "add_flag",
+        allowed=SEES_VISIT,  # social work that sees the referral
+        visible=SEES_VISIT,
+        setup=case,
+        snapshot=state,
+        changed=lambda w, b, a: len(a["flags"]) == len(b["flags"]) + 1 and last("flags", a)[2] == "observation",
+        service=lambda w, u, r: services.add_risk_flag(u, household=r.household, type="weapon"),
+        page=lambda w, r: (
+            reverse("safety:flag_referral", args=[r.pk]),
+            {"target": "household", "type": "weapon", "source": "observation", "note": "", "review_on": ""},
+        ),
+        api=lambda w, r: ("/api/risk-flags/", {"household": r.household_id, "type": "weapon"}),
+        api_ok=frozenset({201}),
+        expect={
+            # Police and the dispatch account are refused before any input is read.
+            **{("api", actor): {403} for actor in POLICE | {"integration"}},
+            # Social work outside the case: the household id answers like a missing one.
+            **{
+                ("api", actor): {400}
+                for actor in ("worker_same_parent", "worker_other", "supervisor_other", "coordinator_other")
+            },
+        },
+    ),
+    # --- home visits -----------------------------------------------------------------------------------
+    Action(
+        "plan_visit",
+        allowed=frozenset({"worker", "colleague", "worker_granted", "supervisor", "administrator"}),
+        visible=SEES_VISIT,
+        setup=case,
+        snapshot=state,
+        changed=one_more("visits"),
+        service=lambda w, u, r: services.plan_visit(
+            u, r, workers=[w.worker], planned_start=_hours(1), expected_minutes=60
+        ),
+        page=lambda w, r: (
+            reverse("safety:visit_plan", args=[r.pk]),
+            {"workers": [w.worker.pk], "planned_start": _local(_hours(1)), "expected_minutes": 60, "address": ""},
+        ),
+    ),
+    Action(
+        "start_visit",
+        allowed=RUNS_THE_VISIT,
+        visible=SEES_VISIT,
+        setup=planned,
+        snapshot=state,
+        changed=lambda w, b, a: last_visit(a)[1] == "started",
+        service=lambda w, u, v: services.start_visit(u, v),
+        page=visit_page("start"),
+        api=visit_api("start"),
+    ),
+    Action(
+        "check_in",
+        allowed=RUNS_THE_VISIT,
+        visible=SEES_VISIT,
+        setup=started,
+        snapshot=state,
+        changed=lambda w, b, a: last_visit(a)[2] is not None,
+        service=lambda w, u, v: services.check_in(u, v, 30),
+        page=visit_page("check-in", lambda w: {"extend_minutes": 30}),
+        api=visit_api("check-in", lambda w: {"extend_minutes": 30}),
+    ),
+    Action(
+        "check_out",
+        allowed=RUNS_THE_VISIT,
+        visible=SEES_VISIT,
+        setup=started,
+        snapshot=state,
+        changed=lambda w, b, a: last_visit(a)[1] == "checked_out",
+        service=lambda w, u, v: services.check_out(u, v),
+        page=visit_page("check-out", lambda w: {"code": ""}),
+        api=visit_api("check-out"),
+    ),
+    Action(
+        "raise_alarm",
+        allowed=RUNS_THE_VISIT,
+        visible=SEES_VISIT,
+        setup=started,
+        snapshot=state,
+        changed=lambda w, b, a: len(a["alerts"]) == len(b["alerts"]) + 1 and last("alerts", a)[1] == "alarm",
+        service=lambda w, u, v: services.raise_alarm(u, v),
+        page=visit_page("alarm"),
+        api=visit_api("alarm"),
+    ),
+    Action(
+        "override_solo_visit",
+        allowed=frozenset({"supervisor", "administrator"}),
+        visible=SEES_VISIT,
+        setup=planned,
+        snapshot=state,
+        changed=lambda w, b, a: last_visit(a)[3] is not None,
+        service=lambda w, u, v: services.override_solo_visit(u, v, "Partner moved out; checked by phone"),
+        page=visit_page("override", lambda w: {"reason": "Partner moved out; checked by phone"}),
+    ),
+    Action(
+        "request_escort",
+        allowed=RUNS_THE_VISIT,
+        visible=SEES_VISIT,
+        setup=planned,
+        snapshot=state,
+        changed=one_more("escorts"),
+        service=lambda w, u, v: services.request_escort(u, v, needed_from=_hours(2), needed_until=_hours(3)),
+        page=visit_page(
+            "escort",
+            lambda w: {"needed_from": _local(_hours(2)), "needed_until": _local(_hours(3)), "station": "", "note": ""},
+        ),
+    ),
+    # --- escorts ---------------------------------------------------------------------------------------
+    Action(
+        "answer_escort",
+        allowed=frozenset({"officer", "officer_station", "station_head", "administrator"}),
+        visible=SEES_ESCORT,
+        setup=escort,
+        snapshot=state,
+        changed=lambda w, b, a: last("escorts", a)[1] == "accepted",
+        service=lambda w, u, e: services.answer_escort(u, e, True),
+        page=lambda w, e: (reverse("safety:escort_answer", args=[e.pk]), {"accept": "1", "reason": ""}),
+        api=lambda w, e: (f"/api/escort-requests/{e.pk}/answer/", {"accept": True}),
+    ),
+    # --- alerts ----------------------------------------------------------------------------------------
+    Action(
+        "acknowledge_alert",
+        allowed=TAKES_THE_ALERT,
+        visible=SEES_ALERT,
+        setup=alarm,
+        snapshot=state,
+        changed=lambda w, b, a: last("alerts", a)[2] is not None,
+        service=lambda w, u, al: services.acknowledge_alert(u, al),
+        page=lambda w, al: (reverse("safety:alert_act", args=[al.pk, "acknowledge"]), {}),
+        api=lambda w, al: (f"/api/safety-alerts/{al.pk}/acknowledge/", {}),
+    ),
+    Action(
+        "resolve_alert",
+        allowed=TAKES_THE_ALERT,
+        visible=SEES_ALERT,
+        setup=taken_alarm,
+        snapshot=state,
+        changed=lambda w, b, a: last("alerts", a)[3] == "false_alarm",
+        service=lambda w, u, al: services.resolve_alert(u, al, "false_alarm"),
+        page=lambda w, al: (
+            reverse("safety:alert_act", args=[al.pk, "resolve"]),
+            {"resolution": "false_alarm", "note": ""},
+        ),
+        api=lambda w, al: (f"/api/safety-alerts/{al.pk}/resolve/", {"resolution": "false_alarm"}),
+    ),
+    # --- the worker's own duress code --------------------------------------------------------------------
+    Action(
+        "set_duress_code",
+        allowed=SOCIAL_WORKERS,
+        visible=SOCIAL_WORKERS | {"administrator"},  # the page is for social workers (and administrators)
+        setup=lambda w, actor: None,
+        snapshot=state,
+        changed=one_more("duress_codes"),
+        service=lambda w, u, _: services.set_duress_code(u, "4321"),
+        page=lambda w, _: (reverse("safety:duress_code"), {"code": "4321"}),
+    ),
+]
+
+CASES = [(a, c) for a in ACTIONS for c in a.channels()]
+
+
+@pytest.fixture
+def world(db, settings):
+    settings.LANGUAGE_CODE = "en"
+    return build_world()
+
+
+@pytest.mark.parametrize("action,channel", CASES, ids=[f"{a.name}-{c}" for a, c in CASES])
+def test_action_matrix(world, action, channel):
+    failures = action_matrix.run(action, world, channel)
+    assert not failures, "\n".join(failures)
+
+
+def test_every_safety_action_is_in_the_matrix():
+    from safety.policy import RULES
+
+    assert set(RULES) <= {a.name for a in ACTIONS}
+
+
+def test_matrix_size_is_reported(capsys):
+    cases = action_matrix.size(ACTIONS)
+    with capsys.disabled():
+        print(
+            f"\nsafety action matrix: {len(ACTIONS)} actions × {len(action_matrix.ACTORS)} actors × "
+            f"their channels = {cases} attempts"
+        )
+    assert cases >= 500
