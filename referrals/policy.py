@@ -40,6 +40,14 @@ RULES = {
         integration={ANY},
         administrator={ANY},
     ),
+    # Looking up existing persons and households while filing: only for those who file.
+    "suggest": rule(
+        _("Only those who file referrals can look up existing records."),
+        on_record=False,
+        officer={"station"},
+        integration={ANY},
+        administrator={ANY},
+    ),
     "rematch": rule(_("Only an administrator can change station–team matching."), on_record=False, administrator={ANY}),
     "acknowledge": rule(ONLY_THE_TEAM, statuses=[Status.SUBMITTED], **RECEIVING_TEAM),
     "accept": rule(ONLY_THE_TEAM, statuses=AWAITING_ACCEPTANCE, **RECEIVING_TEAM),

@@ -23,6 +23,8 @@ from referrals.models import (
     Sex,
 )
 
+POSSIBLE_MATCH = _("A possible match exists: the intake desk can link it.")
+
 
 class PersonInSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=PersonRole.choices)
@@ -263,9 +265,17 @@ class HouseholdMatchSerializer(serializers.Serializer):
 
 
 class SuggestionsSerializer(serializers.Serializer):
+    """Only records the caller may see; a match outside them is one flag and one sentence."""
+
     persons = PersonMatchSerializer(many=True)
     households = HouseholdMatchSerializer(many=True)
     referrals = ReferralListSerializer(many=True)
+    possible_match = serializers.BooleanField(help_text=_("A record you cannot see matches: ask the intake desk."))
+    message = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.CharField())
+    def get_message(self, found):
+        return str(POSSIBLE_MATCH) if found["possible_match"] else ""
 
 
 class SuggestionQuerySerializer(serializers.Serializer):

@@ -17,7 +17,7 @@ from accounts.exports import table_response
 from accounts.models import AccessLog, Organization, User
 from accounts.services import log_access, log_search
 from accounts.visibility import get_visible_or_404, require_role
-from referrals import forms, prefill, selectors, services
+from referrals import forms, lookups, prefill, selectors, services
 from referrals.models import (
     OUTCOME_NEXT_STEP,
     CaseNote,
@@ -141,10 +141,13 @@ def _errors_to_form(form, exc):
 
 
 def _suggestions(request, people, address):
-    if not any(any(v for v in p.values() if v) for p in people) and not address:
+    """Suggestions for the filing page: None when there is nothing to look up or the user may not."""
+    if not selectors.lookup_terms(people, address) or not lookups.may_look_up(request.user):
         return None
-    found = selectors.duplicate_suggestions(request.user, people, address)
-    return found if any(found.values()) else None
+    if not lookups.allowed_now(request):
+        return {"throttled": True}
+    found = lookups.look_up(request, people, address)
+    return found if found and any(found.values()) else None
 
 
 @login_required
@@ -152,6 +155,8 @@ def _suggestions(request, people, address):
 def file_suggestions(request):
     """htmx: suggestions while the officer types the persons' details."""
     require_role(request.user, R.OFFICER)
+    if not lookups.may_look_up(request.user):
+        raise Http404
     formset = forms.PersonFormSet(request.POST, prefix="persons")
     suggestions = _suggestions(request, forms.raw_people(formset), request.POST.get("incident_place", ""))
     return render(request, "referrals/_suggestions.html", {"suggestions": suggestions})

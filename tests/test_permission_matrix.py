@@ -124,7 +124,7 @@ MATRIX = {
         f"referral-{a}": api(obj="referral", method="post", ok=REACHED)
         for a in ("accept", "acknowledge", "cancel", "close", "decline", "first-contact", "notes", "transfer")
     },
-    "referral-suggestions": api(),
+    "referral-suggestions": api(roles=frozenset({"officer"})),  # those who file (and the dispatch account)
     # safety: never police, except escort requests addressed to their station
     "safety:events": page(*SOCIAL_WORK),
     "safety:event_new": page(*SOCIAL_WORK),
