@@ -7,7 +7,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, User
-from referrals import selectors
 from referrals.models import (
     NARRATIVE_MAX,
     OPEN_STATUSES,
@@ -18,6 +17,7 @@ from referrals.models import (
     Household,
     KnownRisk,
     Level,
+    LinkRequest,
     Outcome,
     Person,
     PersonRole,
@@ -51,6 +51,9 @@ class ReferralForm(forms.ModelForm):
     )
     household = forms.IntegerField(required=False, widget=forms.HiddenInput)
     linked_to = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    request_link = forms.BooleanField(
+        label=_("Ask the intake desk to link this referral to the possible match"), required=False
+    )
     origin = forms.ChoiceField(choices=Referral.Origin.choices, required=False, widget=forms.HiddenInput)
     origin_reference = forms.CharField(max_length=60, required=False, widget=forms.HiddenInput)
 
@@ -75,10 +78,10 @@ class ReferralForm(forms.ModelForm):
         }
         help_texts = {"narrative": _("What happened and what help is needed. Up to 4,000 characters.")}
 
-    def __init__(self, *args, user, people=(), **kwargs):
+    def __init__(self, *args, user, prefill=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.people = list(people)  # cleaned person dicts, for checking a linked household
+        self.prefill = prefill  # what another app's record (e.g. a patrol visit the user sees) filled in
         self.fields["incident_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
         self.fields["incident_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
         self.fields["consent"].initial = Consent.GIVEN
@@ -92,28 +95,27 @@ class ReferralForm(forms.ModelForm):
             raise forms.ValidationError(_("The incident is more than a year ago; check the date."))
         return value
 
+    # Ids resolve through what the filer may see: one they cannot see answers like one that does not exist.
+    # A household the filer cannot see is linked only by the intake desk (``request_link``).
     def clean_household(self):
         pk = self.cleaned_data.get("household")
         if not pk:
             return None
-        visible = Household.objects.visible_to(self.user).filter(pk=pk)
-        if visible.exists() or pk in selectors.suggestible_household_ids(
-            self.people, self.data.get("incident_place", "")
-        ):
-            return Household.objects.get(pk=pk)
-        raise forms.ValidationError(_("This household cannot be linked. Check the suggestions again."))
+        if self.prefill is not None and self.prefill.household is not None and pk == self.prefill.household.pk:
+            return self.prefill.household
+        household = Household.objects.visible_to(self.user).filter(pk=pk).first()
+        if household is None:
+            raise forms.ValidationError(_("This household cannot be linked. Check the suggestions again."))
+        return household
 
     def clean_linked_to(self):
         pk = self.cleaned_data.get("linked_to")
         if not pk:
             return None
-        referral = Referral.objects.filter(pk=pk).first()
-        household_ids = selectors.suggestible_household_ids(self.people, self.data.get("incident_place", ""))
-        if referral and (
-            Referral.objects.visible_to(self.user).filter(pk=pk).exists() or referral.household_id in household_ids
-        ):
-            return referral
-        raise forms.ValidationError(_("This referral cannot be linked."))
+        referral = Referral.objects.visible_to(self.user).filter(pk=pk).first()
+        if referral is None:
+            raise forms.ValidationError(_("This referral cannot be linked."))
+        return referral
 
     def clean(self):
         cleaned = super().clean()
@@ -128,6 +130,7 @@ class ReferralForm(forms.ModelForm):
         data = {k: ("" if v is None and k not in ("incident_at", "level") else v) for k, v in data.items()}
         data["household"] = self.cleaned_data.get("household")
         data["linked_to"] = self.cleaned_data.get("linked_to")
+        data["request_link"] = bool(self.cleaned_data.get("request_link")) and data["household"] is None
         if self.cleaned_data.get("origin"):
             data["origin"] = self.cleaned_data["origin"]
             data["origin_reference"] = self.cleaned_data.get("origin_reference", "")
@@ -151,6 +154,20 @@ class PersonForm(forms.Form):
     address = forms.CharField(label=_("Address"), max_length=255, required=False)
     existing = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
+    def __init__(self, *args, user, prefilled=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.prefilled = {p.pk for p in prefilled if p.pk}  # persons of a prefilling record the user sees
+
+    def clean_existing(self):
+        """An existing person the filer may see (or one the prefilling record brought); else like a missing id."""
+        pk = self.cleaned_data.get("existing")
+        if not pk:
+            return None
+        if pk in self.prefilled or Person.objects.visible_to(self.user).filter(pk=pk).exists():
+            return pk
+        raise forms.ValidationError(_("This person cannot be linked. Type their details instead."))
+
     def clean_date_of_birth(self):
         value = self.cleaned_data.get("date_of_birth")
         if value and value > timezone.localdate():
@@ -163,12 +180,11 @@ class PersonForm(forms.Form):
             self.add_error("name", _("Give a name (or a description such as 'unknown man')."))
         return cleaned
 
-    def as_person(self, user, allowed_existing):
-        """(Person or person data, role) for the service; an existing person only if it was suggested."""
+    def as_person(self):
+        """(Person or person data, role) for the service; ``existing`` was checked in ``clean_existing``."""
         data = self.cleaned_data
-        existing = data.get("existing")
-        if existing and existing in allowed_existing:
-            return Person.objects.get(pk=existing), data["role"]
+        if data.get("existing"):
+            return Person.objects.get(pk=data["existing"]), data["role"]
         fields = {k: data.get(k) or "" for k in ("name", "phone", "id_number", "address")}
         fields.update(
             sex=data.get("sex") or Sex.UNKNOWN,
@@ -303,6 +319,14 @@ class DispatchForm(forms.Form):
 
 class RedirectForm(TransferForm):
     pass
+
+
+class LinkDecisionForm(forms.Form):
+    link = forms.ModelChoiceField(queryset=LinkRequest.objects.none(), widget=forms.HiddenInput)
+
+    def __init__(self, *args, referral, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["link"].queryset = referral.link_requests.filter(state=LinkRequest.State.PENDING)
 
 
 class CancelForm(forms.Form):

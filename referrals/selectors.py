@@ -9,6 +9,7 @@ from django.utils import timezone
 from referrals.models import (
     OPEN_STATUSES,
     Household,
+    LinkRequest,
     Person,
     Referral,
     ReferralPerson,
@@ -209,10 +210,50 @@ def duplicate_suggestions(user, people, address=""):
     return {"persons": persons, "households": households, "referrals": referrals, "possible_match": possible_match}
 
 
-def suggestible_household_ids(people, address=""):
-    """Households a filer may link to without seeing them otherwise: those matching what they typed."""
+LINK_CANDIDATES = 5
+
+
+def hidden_matches(user, people, address=""):
+    """Households matching what a filer typed that ``user`` cannot see, newest first, each with its
+    most recent open referral of the last 30 days (or None): what a link request names."""
     person_q, address_keys = _match_filters(people, address)
-    ids = set(Person.objects.filter(person_q).exclude(household=None).values_list("household_id", flat=True))
+    ids = set(
+        Person.objects.filter(person_q).exclude(household=None).values_list("household_id", flat=True)[:MATCH_LIMIT]
+    )
     if address_keys:
-        ids |= set(Household.objects.filter(address_key__in=address_keys).values_list("pk", flat=True))
-    return ids
+        ids |= set(Household.objects.filter(address_key__in=address_keys).values_list("pk", flat=True)[:MATCH_LIMIT])
+    ids -= set(Household.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+    households = list(Household.objects.filter(pk__in=ids).order_by("-pk")[:LINK_CANDIDATES])
+    since = timezone.now() - SUGGESTION_WINDOW
+    recent = {}
+    for r in Referral.objects.filter(household__in=households, filed_at__gte=since, status__in=OPEN_STATUSES).order_by(
+        "filed_at"
+    ):
+        recent[r.household_id] = r
+    return [(h, recent.get(h.pk)) for h in households]
+
+
+def link_requests_to_decide(user, referral):
+    """Pending link requests of ``referral`` that ``user`` may decide, each with what of the other
+    household the user can already see (``household_visible``, ``visible_referrals``)."""
+    from referrals import policy
+
+    links = [
+        link
+        for link in LinkRequest.objects.filter(referral=referral, state=LinkRequest.State.PENDING).select_related(
+            "household", "referral", "referral__team"
+        )
+        if policy.can(user, "reject_link", link)
+    ]
+    for link in links:
+        link.referral = referral
+        link.can_confirm = policy.can(user, "confirm_link", link)
+        link.household_visible = link.can_confirm or (
+            Household.objects.visible_to(user).filter(pk=link.household_id).exists()
+        )
+        link.visible_referrals = (
+            list(visible_referrals(user).filter(household_id=link.household_id).order_by("-filed_at")[:5])
+            if link.household_visible
+            else []
+        )
+    return links

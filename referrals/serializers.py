@@ -6,7 +6,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Organization, User
-from referrals import selectors
 from referrals.models import (
     NARRATIVE_MAX,
     CaseNote,
@@ -55,7 +54,16 @@ class ReferralCreateSerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=KnownRisk.choices), required=False, default=list, max_length=10
     )
     risk_note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-    household = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    household = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text=_("An existing household you can see (from the suggestions)."),
+    )
+    request_link = serializers.BooleanField(
+        default=False,
+        help_text=_("The suggestions said a possible match exists outside your cases: ask the intake desk to link it."),
+    )
     station = serializers.PrimaryKeyRelatedField(
         queryset=Organization.objects.filter(kind=Organization.Kind.STATION),
         required=False,
@@ -73,11 +81,12 @@ class ReferralCreateSerializer(serializers.Serializer):
         user = self.context["request"].user
         pk = attrs.get("household")
         if pk:
-            people = [dict(p) for p in attrs["persons"]]
-            visible = Household.objects.visible_to(user).filter(pk=pk).exists()
-            if not visible and pk not in selectors.suggestible_household_ids(people, attrs.get("incident_place", "")):
+            # One the caller cannot see answers exactly like one that does not exist.
+            household = Household.objects.visible_to(user).filter(pk=pk).first()
+            if household is None:
                 raise serializers.ValidationError({"household": _("This household cannot be linked.")})
-            attrs["household"] = Household.objects.get(pk=pk)
+            attrs["household"] = household
+            attrs["request_link"] = False
         if user.role == User.Role.INTEGRATION and not attrs.get("station"):
             raise serializers.ValidationError({"station": _("Give the filing station.")})
         if user.is_officer:

@@ -10,6 +10,7 @@ import datetime
 import re
 
 import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +19,9 @@ from rest_framework.test import APIClient
 from accounts.models import AccessLog
 from accounts.services import keyed_hash
 from referrals import services
+from referrals.models import Household, Person, Referral
+from tests import action_matrix
+from tests.action_matrix import Action
 from tests.world import build_world
 
 pytestmark = pytest.mark.django_db
@@ -216,3 +220,184 @@ def test_lookups_are_rate_limited_per_user(w, client, settings):
     html = client.post(SUGGEST_PAGE, page_form(phone="0911222333"), HTTP_HX_REQUEST="true").content.decode()
     assert "Too many look-ups" in html and "possible match" not in html
     assert AccessLog.objects.filter(user=w.officer_other, action=AccessLog.Action.SEARCH).count() == logged
+
+
+# --- hole 2: linking a household the filer cannot see --------------------------------------------
+def lin_secret(world):
+    return world.case.person_links.get(person__name="Lin Secret").person
+
+
+def posted(client, **fields):
+    """Post the filing form as ``officer_same_parent`` would, having typed Lin Mei's phone."""
+    data = page_form(name="Lin Mei", phone="0911222333") | {k: str(v) for k, v in fields.items()}
+    return client.post(FILE, data)
+
+
+def errors(response):
+    form, formset = response.context["form"], response.context["formset"]
+    return form.errors.get_json_data(), [f.errors.get_json_data() for f in formset.forms]
+
+
+def test_an_invisible_household_referral_or_person_answers_like_a_missing_one(w, client):
+    client.force_login(w.officer_same_parent)
+    for field, invisible in [
+        ("household", w.case.household_id),
+        ("linked_to", w.case.pk),
+        ("persons-0-existing", lin_secret(w).pk),
+    ]:
+        hidden, missing = posted(client, **{field: invisible}), posted(client, **{field: 987654})
+        assert (hidden.status_code, missing.status_code) == (200, 200), field
+        assert errors(hidden) == errors(missing) and errors(hidden) != ({}, [{}]), field
+    assert not Referral.objects.filter(referring_officer=w.officer_same_parent).exists()
+
+    # The API the same: the dispatch account filing for S2.
+    dispatch = api_as(w.integration)
+    body = {
+        "category": "dispute",
+        "level": 3,
+        "incident_at": timezone.now().isoformat(),
+        "narrative": "Call about the same phone.",
+        "station": w.a.s2.pk,
+        "persons": [{"role": "subject", "name": "Lin Mei", "phone": "0911222333"}],
+    }
+    hidden = dispatch.post("/api/referrals/", body | {"household": w.case.household_id}, format="json")
+    missing = dispatch.post("/api/referrals/", body | {"household": 987654}, format="json")
+    assert (hidden.status_code, hidden.json()) == (missing.status_code, missing.json())
+    assert hidden.status_code == 400
+    assert not Referral.objects.filter(created_by=w.integration).exists()
+
+
+def test_a_requested_link_attaches_only_the_typed_persons_until_the_desk_confirms(w, client):
+    from referrals.models import LinkRequest
+
+    client.force_login(w.officer_same_parent)
+    response = posted(client, request_link="1")
+    mine = Referral.objects.get(referring_officer=w.officer_same_parent)
+    assert response.status_code == 302 and response.url == mine.get_absolute_url()
+    assert mine.household_id != w.case.household_id and mine.linked_to is None
+    assert [p.name for p in Person.objects.filter(referral_links__referral=mine)] == ["Lin Mei"]
+    assert mine.person_links.get().person.household_id == mine.household_id
+    link = LinkRequest.objects.get(referral=mine)
+    assert (link.state, link.household_id, link.linked_to_id) == ("pending", w.case.household_id, w.case.pk)
+
+    # Until confirmed, nothing of that household reaches the filer.
+    seen = Person.objects.visible_to(w.officer_same_parent)
+    assert not seen.filter(household_id=w.case.household_id).exists()
+    assert not Household.objects.visible_to(w.officer_same_parent).filter(pk=w.case.household_id).exists()
+    page = client.get(mine.get_absolute_url()).content.decode()
+    assert leaks(w, page.replace("Lin Mei", "")) == [], "the filer's own page shows the other case"
+    assert api_as(w.officer_same_parent).get(SUGGEST_API, LOOKUPS["phone"]).json()["possible_match"] is True
+
+    # The filer cannot confirm their own link; the receiving team cannot confirm a household it cannot see.
+    for who in ("officer_same_parent", "worker_same_parent"):
+        with pytest.raises(PermissionDenied):
+            services.confirm_link(w.users[who], link)
+    link.refresh_from_db()
+    assert link.state == "pending"
+
+    # The intake desk sees both and confirms.
+    desk = Client()
+    desk.force_login(w.coordinator)
+    desk_page = desk.get(mine.get_absolute_url()).content.decode()
+    assert w.case.reference in desk_page and 'name="link"' in desk_page
+    response = desk.post(reverse("referrals:act", args=[mine.pk, "confirm_link"]), {"link": link.pk})
+    assert response.status_code == 302
+    mine.refresh_from_db()
+    link.refresh_from_db()
+    assert (mine.household_id, mine.linked_to_id, link.state, link.decided_by) == (
+        w.case.household_id,
+        w.case.pk,
+        "confirmed",
+        w.coordinator,
+    )
+    assert mine.person_links.get().person.household_id == w.case.household_id
+    assert mine.events.filter(kind="linked").exists()
+
+
+def test_a_rejected_link_changes_nothing(w):
+    mine = services.submit_referral(
+        w.officer_same_parent,
+        persons=[({"name": "Lin Mei", "phone": "0911222333"}, "victim")],
+        request_link=True,
+        **FILING,
+    )
+    link = mine.link_requests.get()
+    household = mine.household_id
+    services.reject_link(w.coordinator, link)
+    mine.refresh_from_db()
+    link.refresh_from_db()
+    assert (link.state, mine.household_id, mine.linked_to_id) == ("rejected", household, None)
+    with pytest.raises(ValidationError):
+        services.confirm_link(w.coordinator, link)  # decided once
+
+
+FILING = {
+    "category": "dispute",
+    "level": 3,
+    "incident_at": timezone.now(),
+    "narrative": "Second call about the same family.",
+}
+
+
+def fresh_link(world, actor):
+    """A new case at S1 (its own phone) and a referral by S2 asking to be linked to its household."""
+    fresh_link.n = getattr(fresh_link, "n", 0) + 1
+    phone = f"0977{fresh_link.n:06d}"
+    case = services.submit_referral(world.officer, persons=[({"name": "Chen Bo", "phone": phone}, "subject")], **FILING)
+    mine = services.submit_referral(
+        world.officer_same_parent,
+        persons=[({"name": "Chen Bo", "phone": phone}, "subject")],
+        request_link=True,
+        **FILING,
+    )
+    link = mine.link_requests.get()
+    assert link.household_id == case.household_id
+    return link
+
+
+def link_state(link):
+    link.refresh_from_db()
+    referral = Referral.objects.get(pk=link.referral_id)
+    return {
+        "state": link.state,
+        "household": referral.household_id,
+        "linked_to": referral.linked_to_id,
+        "events": referral.events.count(),
+    }
+
+
+# Who sees the referral filed at S2 (routed to T2).
+SEES_MINE = frozenset(
+    {"officer_same_parent", "worker_same_parent", "worker_granted", "supervisor", "coordinator", "administrator"}
+)
+LINK_ACTIONS = [
+    Action(
+        "confirm_link",
+        # The desk and the receiving team's supervisor see the other household; T2's workers do not.
+        allowed=frozenset({"supervisor", "coordinator", "administrator"}),
+        visible=SEES_MINE,
+        setup=fresh_link,
+        snapshot=link_state,
+        changed=lambda w, b, a: a["state"] == "confirmed" and a["household"] != b["household"] and a["linked_to"],
+        service=lambda w, u, link: services.confirm_link(u, link),
+        page=lambda w, link: (reverse("referrals:act", args=[link.referral_id, "confirm_link"]), {"link": link.pk}),
+    ),
+    Action(
+        "reject_link",
+        allowed=frozenset({"worker_same_parent", "worker_granted", "supervisor", "coordinator", "administrator"}),
+        visible=SEES_MINE,
+        setup=fresh_link,
+        snapshot=link_state,
+        changed=lambda w, b, a: a["state"] == "rejected" and a["household"] == b["household"],
+        service=lambda w, u, link: services.reject_link(u, link),
+        page=lambda w, link: (reverse("referrals:act", args=[link.referral_id, "reject_link"]), {"link": link.pk}),
+    ),
+]
+LINK_CASES = [(a, c) for a in LINK_ACTIONS for c in a.channels()]
+
+
+@pytest.mark.parametrize("action,channel", LINK_CASES, ids=[f"{a.name}-{c}" for a, c in LINK_CASES])
+def test_link_decisions_action_matrix(w, action, channel, settings):
+    settings.LANGUAGE_CODE = "en"
+    failures = action_matrix.run(action, w, channel)
+    assert not failures, "\n".join(failures)

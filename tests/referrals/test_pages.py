@@ -95,10 +95,13 @@ def test_a_second_call_about_the_same_phone_suggests_the_first(world, client):
     suggestions = response.context["suggestions"]
     # The other station's officer is told a match exists, and nothing about it.
     assert (suggestions["referrals"], suggestions["persons"], suggestions["possible_match"]) == ([], [], True)
-    # Linking instead of duplicating.
-    data = form_data(**{"linked_to": str(first.pk), "persons-0-phone": "0933111222"})
+    # Linking instead of duplicating: a household the officer cannot see is linked by the intake desk.
+    data = form_data(**{"request_link": "1", "persons-0-phone": "0933111222"})
     client.post(FILE, data)
     second = Referral.objects.exclude(pk=first.pk).get()
+    assert second.household != first.household
+    services.confirm_link(f.AdministratorFactory(), second.link_requests.get())
+    second.refresh_from_db()
     assert (second.linked_to, second.household) == (first, first.household)
 
 
