@@ -1,5 +1,6 @@
 """Forms for filing and working referrals. They validate; the services change state."""
 
+import secrets
 from datetime import timedelta
 
 from django import forms
@@ -51,6 +52,15 @@ class ReferralForm(forms.ModelForm):
     )
     household = forms.IntegerField(required=False, widget=forms.HiddenInput)
     linked_to = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # One per page: the first submission with it files the referral, any replay shows that referral.
+    form_token = forms.RegexField(
+        regex=r"^[A-Za-z0-9_-]{20,64}$",
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("This form has expired: reload the page and fill it in again."),
+            "invalid": _("This form has expired: reload the page and fill it in again."),
+        },
+    )
     request_link = forms.BooleanField(
         label=_("Ask the intake desk to link this referral to the possible match"), required=False
     )
@@ -82,6 +92,8 @@ class ReferralForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         self.prefill = prefill  # what another app's record (e.g. a patrol visit the user sees) filled in
+        if not self.is_bound:
+            self.initial.setdefault("form_token", secrets.token_urlsafe(24))
         self.fields["incident_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
         self.fields["incident_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
         self.fields["consent"].initial = Consent.GIVEN

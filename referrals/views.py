@@ -29,6 +29,7 @@ from referrals.models import (
 
 R = User.Role
 PAGE_SIZE = 25
+FORM_TOKEN_PREFIX = "form:"  # filing-page tokens share the idempotency table with API keys, apart by prefix
 
 
 def _page(request, qs):
@@ -53,7 +54,12 @@ def file_referral(request):
         people = formset.people() if formset.is_valid() else forms.raw_people(formset)
         form = forms.ReferralForm(request.POST, user=request.user, prefill=filled)
         if "check" not in request.POST and form.is_valid() and formset.is_valid():
-            referral = _submit(request, form, formset)
+            referral, created = _submit(request, form, formset)
+            if referral is not None and not created:
+                messages.info(
+                    request, _("Referral %(ref)s was already filed from this page.") % {"ref": referral.reference}
+                )
+                return redirect(referral)
             if referral is not None:
                 messages.success(request, _("Referral %(ref)s filed.") % {"ref": referral.reference})
                 if referral.link_requests.exists():
@@ -119,14 +125,24 @@ def _blank_forms(user, filled):
 
 
 def _submit(request, form, formset):
+    """(referral, created): the page's one-time token is claimed with the filing, in one transaction,
+    so a double click or a resent form files once and answers with the first referral."""
     persons = [f.as_person() for f in formset.forms if f.has_changed()]
     try:
-        return services.submit_referral(request.user, persons=persons, **form.referral_fields())
+        return services.submit_referral_once(
+            request.user,
+            idempotency_key=f"{FORM_TOKEN_PREFIX}{form.cleaned_data['form_token']}",
+            request_hash=FORM_TOKEN_PREFIX,
+            persons=persons,
+            **form.referral_fields(),
+        )
     except ValidationError as exc:
         _errors_to_form(form, exc)
     except PermissionDenied as exc:
         form.add_error(None, str(exc))
-    return None
+    except services.IdempotencyConflict:
+        form.add_error("form_token", form.fields["form_token"].error_messages["invalid"])
+    return None, False
 
 
 def _errors_to_form(form, exc):

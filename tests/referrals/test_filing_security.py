@@ -8,6 +8,7 @@ cannot see that case; everyone else does not file at all.
 
 import datetime
 import re
+import secrets
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -138,6 +139,7 @@ def page_form(**persons0):
         "persons-MIN_NUM_FORMS": "0",
         "persons-MAX_NUM_FORMS": "12",
         "persons-0-role": "subject",
+        "form_token": secrets.token_urlsafe(24),
     }
     data.update({f"persons-0-{k}": v for k, v in persons0.items()})
     return data
@@ -401,3 +403,60 @@ def test_link_decisions_action_matrix(w, action, channel, settings):
     settings.LANGUAGE_CODE = "en"
     failures = action_matrix.run(action, w, channel)
     assert not failures, "\n".join(failures)
+
+
+# --- hole 15: double-submitting the filing page ---------------------------------------------------
+def filled_in_page(client):
+    """The filing page as the browser got it, filled in: the hidden one-time token included."""
+    form = client.get(FILE).context["form"]
+    token = form["form_token"].value() if "form_token" in form.fields else ""
+    return page_form(name="Wu Hsin", phone="0955000111") | {"form_token": token}
+
+
+def test_submitting_the_page_twice_files_one_referral(w, client):
+    client.force_login(w.officer_same_parent)
+    data = filled_in_page(client)
+    first, again = client.post(FILE, data), client.post(FILE, data)
+    mine = Referral.objects.get(referring_officer=w.officer_same_parent)
+    assert (first.status_code, again.status_code) == (302, 302)
+    assert first.url == again.url == mine.get_absolute_url()
+    assert Household.objects.filter(referrals__referring_officer=w.officer_same_parent).count() == 1
+    assert Person.objects.filter(name="Wu Hsin").count() == 1
+
+    # A new page is a new token: a second referral is possible on purpose.
+    assert client.post(FILE, filled_in_page(client)).status_code == 302
+    assert Referral.objects.filter(referring_officer=w.officer_same_parent).count() == 2
+
+
+def test_a_page_without_its_token_files_nothing(w, client):
+    client.force_login(w.officer_same_parent)
+    data = filled_in_page(client)
+    assert (
+        f'name="form_token" value="{data["form_token"]}"' in client.post(FILE, data | {"check": "1"}).content.decode()
+    )
+    for token in ("", "x", "<script>"):
+        response = client.post(FILE, data | {"form_token": token})
+        assert response.status_code == 200 and "form_token" in response.context["form"].errors
+    assert not Referral.objects.filter(referring_officer=w.officer_same_parent).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_clicks_at_the_same_moment_file_one_referral():
+    from tests.concurrency import run_concurrently
+
+    world = build_world()
+    client = Client()
+    client.force_login(world.officer)
+    data = filled_in_page(client)
+
+    def submit():
+        c = Client()
+        c.force_login(world.officer)
+        return c.post(FILE, data)
+
+    answers = run_concurrently(submit, submit, submit)
+    referral = Referral.objects.get(referring_officer=world.officer)
+    assert [a.status_code for a in answers] == [302, 302, 302]
+    assert {a.url for a in answers} == {referral.get_absolute_url()}
+    assert Person.objects.filter(name="Wu Hsin").count() == 1

@@ -1,4 +1,5 @@
 import io
+import secrets
 from datetime import timedelta
 
 import pytest
@@ -19,6 +20,7 @@ FILE = reverse("referrals:file")
 
 def form_data(**overrides):
     data = {
+        "form_token": secrets.token_urlsafe(24),  # a fresh filing page each time
         "category": "family_conflict",
         "level": "2",
         "incident_at": (timezone.localtime() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
