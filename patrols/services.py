@@ -188,10 +188,11 @@ def children_of(person):
     return list(Person.objects.filter(household_id=person.household_id).exclude(pk=person.person_id))
 
 
-def referral_for_visit(visit):
-    """The referral raised from a visit, if any: its status closes the loop back to police."""
+def referral_for_visit(visit, user):
+    """The referral raised from a visit, if any and if ``user`` may see it: its status closes the loop."""
     return (
-        Referral.objects.filter(origin=Referral.Origin.PATROL_VISIT, origin_reference=visit.reference)
+        Referral.objects.visible_to(user)
+        .filter(origin=Referral.Origin.PATROL_VISIT, origin_reference=visit.reference)
         .order_by("-filed_at")
         .first()
     )

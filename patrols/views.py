@@ -150,7 +150,7 @@ def visit(request, pk):
         "patrols/visit.html",
         {
             "visit": obj,
-            "referral": services.referral_for_visit(obj),
+            "referral": services.referral_for_visit(obj, request.user),
             "raise_url": raise_url,
             "can_raise": request.user.is_officer or request.user.is_administrator,
         },
@@ -170,8 +170,12 @@ def locations(request):
         messages.success(request, _("Location added."))
         return redirect(location)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "patrols/locations.html", {"page": page, "form": form if station else None},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "patrols/locations.html",
+        {"page": page, "form": form if station else None},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required

@@ -30,6 +30,7 @@ from referrals.models import (
 OPEN_STATUS_CHOICES = [Status(s) for s in OPEN_STATUSES]
 FUTURE_TOLERANCE = timedelta(minutes=5)
 MAX_PERSONS = 12
+ORIGIN_NOT_FOUND = _("The record this referral was raised from cannot be found. Open the form from that record again.")
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -131,6 +132,12 @@ class ReferralForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        origin, reference = cleaned.get("origin") or "", cleaned.get("origin_reference") or ""
+        if (origin or reference) and not (
+            self.prefill is not None and (origin, reference) == (self.prefill.origin, self.prefill.origin_reference)
+        ):
+            # A record the filer cannot see answers like one that does not exist.
+            self.add_error(None, ORIGIN_NOT_FOUND)
         if cleaned.get("consent") in (Consent.REFUSED, Consent.NOT_POSSIBLE) and not cleaned.get("consent_note"):
             self.add_error("consent_note", _("Say why consent was refused or not possible."))
         if cleaned.get("linked_to") and not cleaned.get("household") and cleaned["linked_to"].household_id:

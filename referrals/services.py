@@ -21,7 +21,7 @@ from guardian.shortcuts import assign_perm
 from accounts import calendar
 from accounts.models import District, Organization
 from accounts.services import notify_about, notify_many
-from referrals import policy, selectors
+from referrals import policy, prefill, selectors
 from referrals.models import (
     DEFAULT_SLA,
     OPEN_STATUSES,
@@ -267,6 +267,18 @@ def submit_referral(actor, *, persons=(), station=None, request_link=False, **fi
     and a link request for each such household goes to the intake desk and the receiving team.
     """
     policy.require(actor, "file", _provisional(actor, station))
+    if (
+        fields.get("origin_reference")
+        and prefill.prefill_for(actor, fields.get("origin"), fields["origin_reference"]) is None
+    ):
+        # The record a referral names as its origin must be one the filer may see (its page shows the referral).
+        raise ValidationError(
+            {
+                "origin_reference": _(
+                    "The record this referral was raised from cannot be found. Open the form from that record again."
+                )
+            }
+        )
     linked_to = fields.get("linked_to")
     if linked_to is not None and not Referral.objects.visible_to(actor).filter(pk=linked_to.pk).exists():
         raise ValidationError({"linked_to": _("This referral cannot be linked.")})

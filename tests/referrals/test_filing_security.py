@@ -460,3 +460,69 @@ def test_two_clicks_at_the_same_moment_file_one_referral():
     assert [a.status_code for a in answers] == [302, 302, 302]
     assert {a.url for a in answers} == {referral.get_absolute_url()}
     assert Person.objects.filter(name="Wu Hsin").count() == 1
+
+
+# --- hole 16: a referral raised from a patrol visit ------------------------------------------------
+@pytest.fixture
+def visit(w):
+    from patrols import services as patrols
+    from patrols.models import Beat, PersonOfConcern
+
+    beat = Beat.objects.create(station=w.a.s1, code="B-01", officer=w.officer)
+    poc = PersonOfConcern.objects.create(
+        station=w.a.s1, beat=beat, name="Liu Da", address="No. 20, Chang'an W. Rd.", risk_level="high"
+    )
+    return patrols.record_visit(w.officer, poc, outcome="met", children_present=1, vulnerable_family=True)
+
+
+def from_visit(reference):
+    return f"{FILE}?origin=patrol_visit&origin_reference={reference}"
+
+
+def test_a_referral_cannot_claim_a_patrol_visit_the_filer_cannot_see(w, client, visit):
+    client.force_login(w.officer_same_parent)
+    answers = []
+    for reference in (visit.reference, "PV-1999-999999"):
+        data = page_form(name="Liu Da") | {"origin": "patrol_visit", "origin_reference": reference}
+        response = client.post(from_visit(reference), data)
+        assert response.status_code == 200
+        answers.append(errors(response))
+    assert answers[0] == answers[1] and answers[0] != ({}, [{}])
+    with pytest.raises(ValidationError):
+        services.submit_referral(
+            w.officer_same_parent,
+            persons=[({"name": "Liu Da"}, "subject")],
+            origin="patrol_visit",
+            origin_reference=visit.reference,
+            **FILING,
+        )
+    assert not Referral.objects.filter(origin_reference=visit.reference).exists()
+
+    # Its own station's officer may.
+    client.force_login(w.officer_station)
+    data = page_form(name="Liu Da") | {"origin": "patrol_visit", "origin_reference": visit.reference}
+    assert client.post(from_visit(visit.reference), data).status_code == 302
+    assert Referral.objects.get(origin_reference=visit.reference).referring_officer == w.officer_station
+
+
+def test_the_visit_page_shows_a_referral_only_to_those_who_see_it(w, client, visit):
+    # A referral of another station naming the visit (as the unchecked form allowed).
+    foreign = services.submit_referral(w.officer_same_parent, persons=[({"name": "Liu Da"}, "subject")], **FILING)
+    Referral.objects.filter(pk=foreign.pk).update(origin="patrol_visit", origin_reference=visit.reference)
+    for who in ("officer", "officer_station", "station_head", "administrator"):
+        client.force_login(w.users[who])
+        page = client.get(visit.get_absolute_url()).content.decode()
+        sees = Referral.objects.visible_to(w.users[who]).filter(pk=foreign.pk).exists()
+        assert (foreign.reference in page) == sees, who
+        if not sees:
+            assert 'data-testid="referral-status"' not in page, who
+
+
+def test_opening_the_prefilled_form_writes_nothing(w, client, visit):
+    client.force_login(w.officer)
+    counts = (Household.objects.count(), Person.objects.count())
+    response = client.get(from_visit(visit.reference))
+    assert response.status_code == 200 and "Liu Da" in response.content.decode()
+    assert (Household.objects.count(), Person.objects.count()) == counts
+    visit.person.refresh_from_db()
+    assert (visit.person.household_id, visit.person.person_id) == (None, None)
