@@ -266,6 +266,11 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "accounts.api.exception_handler",
+    # Duplicate lookups while filing (page and API share one allowance per user): referrals/lookups.py
+    "DEFAULT_THROTTLE_RATES": {
+        "referral_suggestions": env("REFERRAL_SUGGESTION_RATE", default="30/min"),
+        "referral_suggestions_day": env("REFERRAL_SUGGESTION_DAILY_RATE", default="500/day"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Police social work API",

@@ -9,6 +9,7 @@ from accounts.visibility import visible
 from patrols import services
 from patrols.models import PatrolVisit
 from referrals import household, prefill
+from referrals.models import Person
 
 R = User.Role
 
@@ -26,14 +27,17 @@ def referral_from_visit(user, reference):
     if visit is None:
         return None
     person = visit.person
-    household = services.household_for(person)
-    persons = [(person.person, "subject")] if person.person_id else []
+    # A read: nothing is created here. Without a family record yet, the form gets the person's details
+    # (an unsaved Person) and filing creates the household.
+    household = person.household
+    subject = person.person if person.person_id else Person(name=person.name, address=person.address)
+    persons = [(subject, "subject")]
     persons += [(child, "child") for child in services.children_of(person)]
     category = "child_protection" if visit.children_present and not visit.child_care_checked else "vulnerable_family"
     return prefill.Prefill(
         origin_reference=visit.reference,
         category=category,
-        incident_place=household.address,
+        incident_place=household.address if household else person.address,
         incident_at=visit.visited_at,
         household=household,
         persons=persons,

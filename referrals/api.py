@@ -8,15 +8,16 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Organization
 from accounts.services import log_search
 from accounts.visibility import RecordViewSetMixin
-from referrals import selectors, serializers, services
+from referrals import lookups, selectors, serializers, services
 from referrals.models import Category, Level, Referral, Status
 
 IDEMPOTENCY_KEY_MAX = 100
@@ -241,13 +242,29 @@ class ReferralViewSet(
         return Response(serializers.NoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
 
+class FilesReferrals(BasePermission):
+    """Duplicate lookups are for those who file; anyone else gets 404, as for a page not theirs."""
+
+    def has_permission(self, request, view):
+        if not lookups.may_look_up(request.user):
+            raise NotFound
+        return True
+
+
 class SuggestionView(APIView):
-    """Existing persons, households and recent open referrals matching what is being filed."""
+    """Existing persons, households and recent open referrals matching what is being filed.
+
+    Only records the caller may see are listed; a match elsewhere is only flagged (``possible_match``).
+    Rate-limited per user and written to the access log (a keyed hash of each key looked up).
+    """
+
+    permission_classes = [IsAuthenticated, FilesReferrals]
+    throttle_classes = lookups.THROTTLES
 
     @extend_schema(parameters=[serializers.SuggestionQuerySerializer], responses=serializers.SuggestionsSerializer)
     def get(self, request):
         query = serializers.SuggestionQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         person = dict(query.validated_data)
-        found = selectors.duplicate_suggestions(request.user, [person], person.get("address", ""))
+        found = lookups.look_up(request, [person], person.get("address", "")) or selectors.NO_SUGGESTIONS
         return Response(serializers.SuggestionsSerializer(found).data)

@@ -1,5 +1,6 @@
 """Forms for filing and working referrals. They validate; the services change state."""
 
+import secrets
 from datetime import timedelta
 
 from django import forms
@@ -7,7 +8,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, User
-from referrals import selectors
 from referrals.models import (
     NARRATIVE_MAX,
     OPEN_STATUSES,
@@ -19,6 +19,7 @@ from referrals.models import (
     Household,
     KnownRisk,
     Level,
+    LinkRequest,
     Outcome,
     Person,
     PersonRole,
@@ -31,6 +32,7 @@ from referrals.models import (
 OPEN_STATUS_CHOICES = [Status(s) for s in OPEN_STATUSES]
 FUTURE_TOLERANCE = timedelta(minutes=5)
 MAX_PERSONS = 12
+ORIGIN_NOT_FOUND = _("The record this referral was raised from cannot be found. Open the form from that record again.")
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -53,6 +55,18 @@ class ReferralForm(forms.ModelForm):
     )
     household = forms.IntegerField(required=False, widget=forms.HiddenInput)
     linked_to = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # One per page: the first submission with it files the referral, any replay shows that referral.
+    form_token = forms.RegexField(
+        regex=r"^[A-Za-z0-9_-]{20,64}$",
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("This form has expired: reload the page and fill it in again."),
+            "invalid": _("This form has expired: reload the page and fill it in again."),
+        },
+    )
+    request_link = forms.BooleanField(
+        label=_("Ask the intake desk to link this referral to the possible match"), required=False
+    )
     origin = forms.ChoiceField(choices=Referral.Origin.choices, required=False, widget=forms.HiddenInput)
     origin_reference = forms.CharField(max_length=60, required=False, widget=forms.HiddenInput)
 
@@ -77,10 +91,12 @@ class ReferralForm(forms.ModelForm):
         }
         help_texts = {"narrative": _("What happened and what help is needed. Up to 4,000 characters.")}
 
-    def __init__(self, *args, user, people=(), **kwargs):
+    def __init__(self, *args, user, prefill=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.people = list(people)  # cleaned person dicts, for checking a linked household
+        self.prefill = prefill  # what another app's record (e.g. a patrol visit the user sees) filled in
+        if not self.is_bound:
+            self.initial.setdefault("form_token", secrets.token_urlsafe(24))
         self.fields["incident_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
         self.fields["incident_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
         self.fields["consent"].initial = Consent.GIVEN
@@ -94,31 +110,36 @@ class ReferralForm(forms.ModelForm):
             raise forms.ValidationError(_("The incident is more than a year ago; check the date."))
         return value
 
+    # Ids resolve through what the filer may see: one they cannot see answers like one that does not exist.
+    # A household the filer cannot see is linked only by the intake desk (``request_link``).
     def clean_household(self):
         pk = self.cleaned_data.get("household")
         if not pk:
             return None
-        visible = Household.objects.visible_to(self.user).filter(pk=pk)
-        if visible.exists() or pk in selectors.suggestible_household_ids(
-            self.people, self.data.get("incident_place", "")
-        ):
-            return Household.objects.get(pk=pk)
-        raise forms.ValidationError(_("This household cannot be linked. Check the suggestions again."))
+        if self.prefill is not None and self.prefill.household is not None and pk == self.prefill.household.pk:
+            return self.prefill.household
+        household = Household.objects.visible_to(self.user).filter(pk=pk).first()
+        if household is None:
+            raise forms.ValidationError(_("This household cannot be linked. Check the suggestions again."))
+        return household
 
     def clean_linked_to(self):
         pk = self.cleaned_data.get("linked_to")
         if not pk:
             return None
-        referral = Referral.objects.filter(pk=pk).first()
-        household_ids = selectors.suggestible_household_ids(self.people, self.data.get("incident_place", ""))
-        if referral and (
-            Referral.objects.visible_to(self.user).filter(pk=pk).exists() or referral.household_id in household_ids
-        ):
-            return referral
-        raise forms.ValidationError(_("This referral cannot be linked."))
+        referral = Referral.objects.visible_to(self.user).filter(pk=pk).first()
+        if referral is None:
+            raise forms.ValidationError(_("This referral cannot be linked."))
+        return referral
 
     def clean(self):
         cleaned = super().clean()
+        origin, reference = cleaned.get("origin") or "", cleaned.get("origin_reference") or ""
+        if (origin or reference) and not (
+            self.prefill is not None and (origin, reference) == (self.prefill.origin, self.prefill.origin_reference)
+        ):
+            # A record the filer cannot see answers like one that does not exist.
+            self.add_error(None, ORIGIN_NOT_FOUND)
         if cleaned.get("consent") in (Consent.REFUSED, Consent.NOT_POSSIBLE) and not cleaned.get("consent_note"):
             self.add_error("consent_note", _("Say why consent was refused or not possible."))
         if cleaned.get("linked_to") and not cleaned.get("household") and cleaned["linked_to"].household_id:
@@ -130,6 +151,7 @@ class ReferralForm(forms.ModelForm):
         data = {k: ("" if v is None and k not in ("incident_at", "level") else v) for k, v in data.items()}
         data["household"] = self.cleaned_data.get("household")
         data["linked_to"] = self.cleaned_data.get("linked_to")
+        data["request_link"] = bool(self.cleaned_data.get("request_link")) and data["household"] is None
         if self.cleaned_data.get("origin"):
             data["origin"] = self.cleaned_data["origin"]
             data["origin_reference"] = self.cleaned_data.get("origin_reference", "")
@@ -153,6 +175,20 @@ class PersonForm(forms.Form):
     address = forms.CharField(label=_("Address"), max_length=255, required=False)
     existing = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
+    def __init__(self, *args, user, prefilled=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.prefilled = {p.pk for p in prefilled if p.pk}  # persons of a prefilling record the user sees
+
+    def clean_existing(self):
+        """An existing person the filer may see (or one the prefilling record brought); else like a missing id."""
+        pk = self.cleaned_data.get("existing")
+        if not pk:
+            return None
+        if pk in self.prefilled or Person.objects.visible_to(self.user).filter(pk=pk).exists():
+            return pk
+        raise forms.ValidationError(_("This person cannot be linked. Type their details instead."))
+
     def clean_date_of_birth(self):
         value = self.cleaned_data.get("date_of_birth")
         if value and value > timezone.localdate():
@@ -165,12 +201,11 @@ class PersonForm(forms.Form):
             self.add_error("name", _("Give a name (or a description such as 'unknown man')."))
         return cleaned
 
-    def as_person(self, user, allowed_existing):
-        """(Person or person data, role) for the service; an existing person only if it was suggested."""
+    def as_person(self):
+        """(Person or person data, role) for the service; ``existing`` was checked in ``clean_existing``."""
         data = self.cleaned_data
-        existing = data.get("existing")
-        if existing and existing in allowed_existing:
-            return Person.objects.get(pk=existing), data["role"]
+        if data.get("existing"):
+            return Person.objects.get(pk=data["existing"]), data["role"]
         fields = {k: data.get(k) or "" for k in ("name", "phone", "id_number", "address")}
         fields.update(
             sex=data.get("sex") or Sex.UNKNOWN,
@@ -335,6 +370,14 @@ class DispatchForm(forms.Form):
 
 class RedirectForm(TransferForm):
     pass
+
+
+class LinkDecisionForm(forms.Form):
+    link = forms.ModelChoiceField(queryset=LinkRequest.objects.none(), widget=forms.HiddenInput)
+
+    def __init__(self, *args, referral, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["link"].queryset = referral.link_requests.filter(state=LinkRequest.State.PENDING)
 
 
 class CancelForm(forms.Form):

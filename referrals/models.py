@@ -540,6 +540,8 @@ class ReferralEvent(models.Model):
         ON_CALL_ALERTED = "on_call_alerted", _("On-call worker alerted")
         NEEDS_REASSIGNMENT = "needs_reassignment", _("Needs reassignment")
         LINKED = "linked", _("Linked to another referral")
+        LINK_REQUESTED = "link_requested", _("Possible match sent to the intake desk")
+        LINK_REJECTED = "link_rejected", _("Possible match checked: not the same household")
         HANDOVER_NOTE = "handover_note", _("Handover note (social work only)")
         REMATCHED = "rematched", _("Moved to the newly matched team")
         RETURNED = "returned", _("Returned to the referrer for more information")
@@ -679,6 +681,56 @@ class ReferralEscalation(models.Model):
 
     def __str__(self):
         return f"{self.referral_id} cycle {self.cycle} level {self.level}"
+
+
+class LinkRequest(models.Model):
+    """A filer asks to join a referral to a matching household they cannot see.
+
+    Until the intake desk or the receiving team confirms it, the referral keeps its own household
+    and only the persons the filer typed, so nothing of the other household reaches the filer.
+    Decided once: confirmed (the referral joins the household) or rejected.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting for confirmation")
+        CONFIRMED = "confirmed", _("Confirmed")
+        REJECTED = "rejected", _("Not the same household")
+
+    referral = models.ForeignKey(
+        Referral, verbose_name=_("referral"), on_delete=models.CASCADE, related_name="link_requests"
+    )
+    household = models.ForeignKey(Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="+")
+    # The household's most recent open referral when the request was made, if any.
+    linked_to = models.ForeignKey(
+        Referral, verbose_name=_("linked referral"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("household link request")
+        verbose_name_plural = _("household link requests")
+        ordering = ["requested_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["referral", "household"], name="link_request_once")]
+
+    def __str__(self):
+        return f"{self.referral_id} → household {self.household_id} ({self.state})"
+
+    @property
+    def is_pending(self):
+        return self.state == self.State.PENDING
 
 
 class SLAPolicy(models.Model):

@@ -8,7 +8,7 @@ at once; ``granted`` is a colleague the case was shared with.
 from django.utils.translation import gettext_lazy as _
 
 from accounts.policy import ANY, Policy, contains, rule
-from referrals.models import OPEN_STATUSES, ReferralUserObjectPermission, Status
+from referrals.models import OPEN_STATUSES, Household, ReferralUserObjectPermission, Status
 
 RELATIONS = {
     # The officer who filed it, or the dispatch account that posted it.
@@ -26,6 +26,24 @@ RELATIONS = {
     ),
 }
 
+
+def _sees_household(user, link):
+    return Household.objects.visible_to(user).filter(pk=link.household_id).exists()
+
+
+# A link request (models.LinkRequest) stands for its referral: the desk of the referral's district and
+# its receiving team decide. Confirming joins the referral to the other household, so it also needs
+# that household to be one the decider can already see; rejecting does not.
+LINK_RELATIONS = {
+    "link_district": lambda u, link: RELATIONS["district"](u, link.referral),
+    "link_team": lambda u, link: RELATIONS["team"](u, link.referral),
+    "link_team_subtree": lambda u, link: RELATIONS["team_subtree"](u, link.referral),
+    "link_district_sees": lambda u, link: RELATIONS["district"](u, link.referral) and _sees_household(u, link),
+    "link_team_sees": lambda u, link: RELATIONS["team"](u, link.referral) and _sees_household(u, link),
+    "link_team_subtree_sees": lambda u, link: RELATIONS["team_subtree"](u, link.referral) and _sees_household(u, link),
+}
+RELATIONS |= LINK_RELATIONS
+
 RECEIVING_TEAM = {"social_worker": {"team"}, "supervisor": {"team_subtree"}, "administrator": {ANY}}
 ONLY_THE_TEAM = _("Only the receiving team can do this.")
 AWAITING_ACCEPTANCE = (Status.SUBMITTED, Status.ACKNOWLEDGED)
@@ -38,6 +56,35 @@ RULES = {
         on_record=False,
         officer={"station"},
         integration={ANY},
+        administrator={ANY},
+    ),
+    # Looking up existing persons and households while filing: only for those who file.
+    "suggest": rule(
+        _("Only those who file referrals can look up existing records."),
+        on_record=False,
+        officer={"station"},
+        integration={ANY},
+        administrator={ANY},
+    ),
+    # Deciding a filer's request to join a household they cannot see (records: LinkRequest).
+    "confirm_link": rule(
+        _("Only the intake desk or the receiving team, and only for a household they can see, can confirm this."),
+        on_record=False,
+        when=lambda link: link.is_pending,
+        when_refusal=_("This link has already been decided."),
+        intake_coordinator={"link_district_sees"},
+        social_worker={"link_team_sees"},
+        supervisor={"link_team_subtree_sees"},
+        administrator={ANY},
+    ),
+    "reject_link": rule(
+        _("Only the intake desk or the receiving team can decide this link."),
+        on_record=False,
+        when=lambda link: link.is_pending,
+        when_refusal=_("This link has already been decided."),
+        intake_coordinator={"link_district"},
+        social_worker={"link_team"},
+        supervisor={"link_team_subtree"},
         administrator={ANY},
     ),
     "rematch": rule(_("Only an administrator can change station–team matching."), on_record=False, administrator={ANY}),

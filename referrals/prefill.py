@@ -3,7 +3,9 @@
 A provider is registered per referral origin (e.g. ``patrol_visit``). The form
 calls it with the signed-in user and the origin reference from the query string;
 the provider returns ``None`` when the user may not see that record, so the form
-then opens empty (never revealing the record).
+then opens empty (never revealing the record). Filing checks the same way that the
+filer may see the record a referral names as its origin. Providers must not write:
+opening the form is a GET.
 
 A provider returns a :class:`Prefill`. ``household`` and ``persons`` are
 ``referrals.models.Household`` / ``Person`` rows the provider keeps for its record.
@@ -22,7 +24,8 @@ class Prefill:
     incident_at: object = None
     narrative: str = ""
     household: object = None
-    persons: list = field(default_factory=list)  # [(Person, PersonRole value)]
+    persons: list = field(default_factory=list)  # [(Person, PersonRole value)]; a Person may be unsaved
+    origin: str = ""  # set by prefill_for
 
 
 def register(origin):
@@ -34,7 +37,11 @@ def register(origin):
 
 
 def prefill_for(user, origin, reference):
+    """The provider's prefill for a record ``user`` may see, else None. Providers only read."""
     provider = _providers.get(origin)
     if provider is None or not reference:
         return None
-    return provider(user, reference)
+    filled = provider(user, reference)
+    if filled is not None:
+        filled.origin = origin
+    return filled

@@ -10,6 +10,7 @@ from django.utils import timezone
 from referrals.models import (
     OPEN_STATUSES,
     Household,
+    LinkRequest,
     Person,
     Referral,
     ReferralPerson,
@@ -144,35 +145,119 @@ def _match_filters(people, address=""):
     return person_q, address_keys
 
 
+NO_SUGGESTIONS = {"persons": [], "households": [], "referrals": [], "possible_match": False}
+MATCH_LIMIT = 50  # candidates looked at per lookup; what is shown is cut to SHOWN
+SHOWN = 10
+
+
+def may_look_up(user):
+    """Duplicate suggestions are for those who file referrals (referrals/policy.py, "suggest")."""
+    from referrals import policy
+
+    return policy.can(user, "suggest", Referral(created_by=user, referring_station=getattr(user, "organization", None)))
+
+
+def lookup_terms(people, address=""):
+    """The keys a lookup matches on, normalised, as "kind:value" (for the access log's keyed hash)."""
+    terms = []
+    for p in people:
+        if p.get("id_number"):
+            terms.append("id_number:" + re.sub(r"[\s-]", "", p["id_number"]).upper())
+        if p.get("phone") and len(normalise_phone(p["phone"])) >= 6:
+            terms.append(f"phone:{normalise_phone(p['phone'])}")
+        if p.get("name") and p.get("date_of_birth"):
+            terms.append(f"name_and_birth_date:{normalise_name(p['name'])} {p['date_of_birth'].isoformat()}")
+        if p.get("address"):
+            terms.append(f"address:{normalise_address(p['address'])}")
+    if address and normalise_address(address):
+        terms.append(f"address:{normalise_address(address)}")
+    return list(dict.fromkeys(t for t in terms if not t.endswith(":")))
+
+
 def duplicate_suggestions(user, people, address=""):
     """Persons and households that look like the ones being filed, and their recent open referrals.
 
-    ``people`` are dicts with name, date_of_birth, phone, id_number, address. Matching is on
-    exact keys so nothing leaks by fuzzy guessing; names of persons the user may not see are masked.
+    ``people`` are dicts with name, date_of_birth, phone, id_number, address. Matching is on exact
+    keys. Only records ``user`` may see are returned; for anything else that matches, all that is
+    said is ``possible_match``: the intake desk can link it (no name, address, birth date,
+    reference, category, status, station, team or worker).
     """
     person_q, address_keys = _match_filters(people, address)
-    persons = list(Person.objects.filter(person_q).select_related("household")[:10])
-    household_q = Q(pk__in=[p.household_id for p in persons if p.household_id]) | Q(address_key__in=address_keys)
-    households = list(Household.objects.filter(household_q)[:10])
+    matched = list(Person.objects.filter(person_q).values_list("pk", "household_id")[:MATCH_LIMIT])
+    person_ids = [pk for pk, _ in matched]
+    household_q = Q(pk__in=[h for _, h in matched if h]) | Q(address_key__in=address_keys)
+    household_ids = list(Household.objects.filter(household_q).values_list("pk", flat=True)[:MATCH_LIMIT])
     since = timezone.now() - SUGGESTION_WINDOW
-    recent = list(
-        Referral.objects.filter(household__in=households, filed_at__gte=since, status__in=OPEN_STATUSES)
-        .select_related("team", "referring_station")
-        .order_by("-filed_at")[:10]
+    recent = Referral.objects.filter(household__in=household_ids, filed_at__gte=since, status__in=OPEN_STATUSES)
+
+    persons = list(
+        Person.objects.visible_to(user).filter(pk__in=person_ids).select_related("household").order_by("pk")[:SHOWN]
     )
-    seen = set(Person.objects.visible_to(user).filter(pk__in=[p.pk for p in persons]).values_list("pk", flat=True))
+    households = list(Household.objects.visible_to(user).filter(pk__in=household_ids).order_by("pk")[:SHOWN])
+    referrals = list(
+        recent.visible_to(user)
+        .select_related("team", "referring_station", "assigned_worker")
+        .order_by("-filed_at")[:SHOWN]
+    )
     for p in persons:
-        p.display_name = p.name if p.pk in seen else p.masked_name
-    return {"persons": persons, "households": households, "referrals": recent}
+        p.display_name = p.name
+    seen_persons = Person.objects.visible_to(user).filter(pk__in=person_ids).count()
+    seen_households = Household.objects.visible_to(user).filter(pk__in=household_ids).count()
+    possible_match = (
+        seen_persons < len(person_ids)
+        or seen_households < len(household_ids)
+        or recent.exclude(pk__in=Referral.objects.visible_to(user).values("pk")).exists()
+    )
+    return {"persons": persons, "households": households, "referrals": referrals, "possible_match": possible_match}
 
 
-def suggestible_household_ids(people, address=""):
-    """Households a filer may link to without seeing them otherwise: those matching what they typed."""
+LINK_CANDIDATES = 5
+
+
+def hidden_matches(user, people, address=""):
+    """Households matching what a filer typed that ``user`` cannot see, newest first, each with its
+    most recent open referral of the last 30 days (or None): what a link request names."""
     person_q, address_keys = _match_filters(people, address)
-    ids = set(Person.objects.filter(person_q).exclude(household=None).values_list("household_id", flat=True))
+    ids = set(
+        Person.objects.filter(person_q).exclude(household=None).values_list("household_id", flat=True)[:MATCH_LIMIT]
+    )
     if address_keys:
-        ids |= set(Household.objects.filter(address_key__in=address_keys).values_list("pk", flat=True))
-    return ids
+        ids |= set(Household.objects.filter(address_key__in=address_keys).values_list("pk", flat=True)[:MATCH_LIMIT])
+    ids -= set(Household.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+    households = list(Household.objects.filter(pk__in=ids).order_by("-pk")[:LINK_CANDIDATES])
+    since = timezone.now() - SUGGESTION_WINDOW
+    recent = {}
+    for r in Referral.objects.filter(household__in=households, filed_at__gte=since, status__in=OPEN_STATUSES).order_by(
+        "filed_at"
+    ):
+        recent[r.household_id] = r
+    return [(h, recent.get(h.pk)) for h in households]
+
+
+def link_requests_to_decide(user, referral):
+    """Pending link requests of ``referral`` that ``user`` may decide, each with what of the other
+    household the user can already see (``household_visible``, ``visible_referrals``)."""
+    from referrals import policy
+
+    links = [
+        link
+        for link in LinkRequest.objects.filter(referral=referral, state=LinkRequest.State.PENDING).select_related(
+            "household", "referral", "referral__team"
+        )
+        if policy.can(user, "reject_link", link)
+    ]
+    for link in links:
+        link.referral = referral
+        link.can_confirm = policy.can(user, "confirm_link", link)
+        link.household_visible = link.can_confirm or (
+            Household.objects.visible_to(user).filter(pk=link.household_id).exists()
+        )
+        link.visible_referrals = (
+            list(visible_referrals(user).filter(household_id=link.household_id).order_by("-filed_at")[:5])
+            if link.household_visible
+            else []
+        )
+    return links
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Organization, User
-from referrals import selectors
 from referrals.models import (
     NARRATIVE_MAX,
     STATUS_CODES,
@@ -25,6 +24,8 @@ from referrals.models import (
     ReferralGap,
     Sex,
 )
+
+POSSIBLE_MATCH = _("A possible match exists: the intake desk can link it.")
 
 
 class PersonInSerializer(serializers.Serializer):
@@ -56,7 +57,16 @@ class ReferralCreateSerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=KnownRisk.choices), required=False, default=list, max_length=10
     )
     risk_note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-    household = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    household = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text=_("An existing household you can see (from the suggestions)."),
+    )
+    request_link = serializers.BooleanField(
+        default=False,
+        help_text=_("The suggestions said a possible match exists outside your cases: ask the intake desk to link it."),
+    )
     station = serializers.PrimaryKeyRelatedField(
         queryset=Organization.objects.filter(kind=Organization.Kind.STATION),
         required=False,
@@ -74,11 +84,12 @@ class ReferralCreateSerializer(serializers.Serializer):
         user = self.context["request"].user
         pk = attrs.get("household")
         if pk:
-            people = [dict(p) for p in attrs["persons"]]
-            visible = Household.objects.visible_to(user).filter(pk=pk).exists()
-            if not visible and pk not in selectors.suggestible_household_ids(people, attrs.get("incident_place", "")):
+            # One the caller cannot see answers exactly like one that does not exist.
+            household = Household.objects.visible_to(user).filter(pk=pk).first()
+            if household is None:
                 raise serializers.ValidationError({"household": _("This household cannot be linked.")})
-            attrs["household"] = Household.objects.get(pk=pk)
+            attrs["household"] = household
+            attrs["request_link"] = False
         if user.role == User.Role.INTEGRATION and not attrs.get("station"):
             raise serializers.ValidationError({"station": _("Give the filing station.")})
         if user.is_officer:
@@ -291,9 +302,17 @@ class HouseholdMatchSerializer(serializers.Serializer):
 
 
 class SuggestionsSerializer(serializers.Serializer):
+    """Only records the caller may see; a match outside them is one flag and one sentence."""
+
     persons = PersonMatchSerializer(many=True)
     households = HouseholdMatchSerializer(many=True)
     referrals = ReferralListSerializer(many=True)
+    possible_match = serializers.BooleanField(help_text=_("A record you cannot see matches: ask the intake desk."))
+    message = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.CharField())
+    def get_message(self, found):
+        return str(POSSIBLE_MATCH) if found["possible_match"] else ""
 
 
 class SuggestionQuerySerializer(serializers.Serializer):

@@ -21,7 +21,7 @@ from guardian.shortcuts import assign_perm
 from accounts import calendar, webhooks
 from accounts.models import District, Organization
 from accounts.services import notify_about, notify_many
-from referrals import policy
+from referrals import policy, prefill, selectors
 from referrals.models import (
     DEFAULT_SLA,
     NARRATIVE_MAX,
@@ -31,6 +31,7 @@ from referrals.models import (
     FailureReason,
     Household,
     IdempotencyKey,
+    LinkRequest,
     Outcome,
     Person,
     Referral,
@@ -287,12 +288,37 @@ def _provisional(actor, station):
 
 
 @transaction.atomic
-def submit_referral(actor, *, persons=(), station=None, **fields):
+def submit_referral(actor, *, persons=(), station=None, request_link=False, **fields):
     """File a referral. ``persons`` is a list of (Person data dict or Person, role).
 
-    ``fields`` are Referral fields from a validated form or serializer.
+    ``fields`` are Referral fields from a validated form or serializer (a ``household`` or
+    ``linked_to`` there is one the filer may see). ``request_link``: the filer was told a
+    household they cannot see matches; the referral keeps its own household and the persons typed,
+    and a link request for each such household goes to the intake desk and the receiving team.
     """
     policy.require(actor, "file", _provisional(actor, station))
+    if (
+        fields.get("origin_reference")
+        and prefill.prefill_for(actor, fields.get("origin"), fields["origin_reference"]) is None
+    ):
+        # The record a referral names as its origin must be one the filer may see (its page shows the referral).
+        raise ValidationError(
+            {
+                "origin_reference": _(
+                    "The record this referral was raised from cannot be found. Open the form from that record again."
+                )
+            }
+        )
+    linked_to = fields.get("linked_to")
+    if linked_to is not None and not Referral.objects.visible_to(actor).filter(pk=linked_to.pk).exists():
+        raise ValidationError({"linked_to": _("This referral cannot be linked.")})
+    # A referral that already joins a known household (one the filer may see) needs no link request.
+    joins_household = fields.get("household") or linked_to or any(isinstance(p, Person) for p, _ in persons)
+    candidates = (
+        selectors.hidden_matches(actor, _typed_people(persons), fields.get("incident_place", ""))
+        if request_link and not joins_household
+        else []
+    )
     station = station or actor.organization
     if station is None or station.kind != Organization.Kind.STATION:
         raise ValidationError({"station": _("Choose the police station filing this referral.")})
@@ -323,8 +349,82 @@ def submit_referral(actor, *, persons=(), station=None, **fields):
     _record(referral, Kind.SUBMITTED, actor)
     if referral.linked_to_id:
         _record(referral, Kind.LINKED, actor, note=referral.linked_to.reference)
+    _request_links(actor, referral, candidates, now)
     _announce_new(referral, actor, now)
     return referral
+
+
+def _typed_people(persons):
+    """What the filer gave about each person, as the matching keys see it."""
+    typed = []
+    for person, _role in persons:
+        value = person.get if isinstance(person, dict) else (lambda key, p=person: getattr(p, key, None))
+        typed.append({k: value(k) or "" for k in ("name", "phone", "id_number", "address")})
+        typed[-1]["date_of_birth"] = value("date_of_birth") or None
+    return typed
+
+
+def _request_links(actor, referral, candidates, now):
+    if not candidates:
+        return
+    LinkRequest.objects.bulk_create(
+        [
+            LinkRequest(referral=referral, household=household, linked_to=recent, requested_by=actor, requested_at=now)
+            for household, recent in candidates
+        ]
+    )
+    _record(referral, Kind.LINK_REQUESTED, actor, at=now)
+    deciders = district_coordinators(referral.district_id) + team_supervisors(referral.team)
+    _notify(deciders, referral, _("possible match with an existing household: confirm or reject the link"))
+
+
+def _lock_link(link):
+    return (
+        LinkRequest.objects.select_for_update(of=("self",))
+        .select_related("referral", "referral__team", "referral__district")
+        .get(pk=link.pk)
+    )
+
+
+@transaction.atomic
+def confirm_link(actor, link):
+    """The referral joins the household its filer could not see (and links to that household's open referral).
+
+    Its persons move into the household; the household the referral was filed with is removed when
+    nothing else uses it. Any other pending request for the referral is closed as not the same.
+    """
+    link = _lock_link(link)
+    policy.require(actor, "confirm_link", link)
+    referral = _lock(link.referral)
+    now = timezone.now()
+    own = referral.household
+    Person.objects.filter(referral_links__referral=referral, household=own).update(household=link.household)
+    referral.household = link.household
+    if link.linked_to_id and not referral.linked_to_id:
+        referral.linked_to = link.linked_to
+    _save(referral, "household", "linked_to", now=now)
+    LinkRequest.objects.filter(pk=link.pk).update(state=LinkRequest.State.CONFIRMED, decided_by=actor, decided_at=now)
+    referral.link_requests.filter(state=LinkRequest.State.PENDING).update(
+        state=LinkRequest.State.REJECTED, decided_by=actor, decided_at=now
+    )
+    # Shared, without a note: the police learn that the link stands, not the other case's reference.
+    _record(referral, Kind.LINKED, actor, at=now)
+    if own is not None and not own.referrals.exists() and not own.members.exists():
+        own.delete()
+    link.refresh_from_db()
+    return link
+
+
+@transaction.atomic
+def reject_link(actor, link):
+    link = _lock_link(link)
+    policy.require(actor, "reject_link", link)
+    now = timezone.now()
+    LinkRequest.objects.filter(pk=link.pk).update(state=LinkRequest.State.REJECTED, decided_by=actor, decided_at=now)
+    if not link.referral.link_requests.filter(state=LinkRequest.State.PENDING).exists():
+        _record(link.referral, Kind.LINK_REJECTED, actor, at=now)
+    link.refresh_from_db()
+    return link
 
 
 def _new_household(persons, incident_place, district):

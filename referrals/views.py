@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,13 +16,12 @@ from accounts.exports import table_response
 from accounts.models import AccessLog, Organization, User
 from accounts.services import log_access, log_search
 from accounts.visibility import get_visible_or_404, require_role
-from referrals import forms, household, prefill, selectors, services
+from referrals import forms, household, lookups, prefill, selectors, services
 from referrals.models import (
     OUTCOME_NEXT_STEP,
     STATUS_CODES,
     CaseNote,
     Household,
-    Person,
     Referral,
     ReferralEscalation,
     ReferralEvent,
@@ -33,6 +31,7 @@ from referrals.models import (
 
 R = User.Role
 PAGE_SIZE = 25
+FORM_TOKEN_PREFIX = "form:"  # filing-page tokens share the idempotency table with API keys, apart by prefix
 
 
 def _page(request, qs):
@@ -53,13 +52,20 @@ def file_referral(request):
     origin_reference = request.GET.get("origin_reference", "") or request.POST.get("origin_reference", "")
     filled = prefill.prefill_for(request.user, origin, origin_reference) if origin else None
     if request.method == "POST":
-        formset = forms.PersonFormSet(request.POST, prefix="persons")
+        formset = _person_formset(request.user, filled, request.POST)
         people = formset.people() if formset.is_valid() else forms.raw_people(formset)
-        form = forms.ReferralForm(request.POST, user=request.user, people=people)
+        form = forms.ReferralForm(request.POST, user=request.user, prefill=filled)
         if "check" not in request.POST and form.is_valid() and formset.is_valid():
-            referral = _submit(request, form, formset, people)
+            referral, created = _submit(request, form, formset)
+            if referral is not None and not created:
+                messages.info(
+                    request, _("Referral %(ref)s was already filed from this page.") % {"ref": referral.reference}
+                )
+                return redirect(referral)
             if referral is not None:
                 messages.success(request, _("Referral %(ref)s filed.") % {"ref": referral.reference})
+                if referral.link_requests.exists():
+                    messages.info(request, _("The intake desk will check the possible match and link it."))
                 return redirect(referral)
     else:
         form, formset = _blank_forms(request.user, filled)
@@ -74,6 +80,13 @@ def file_referral(request):
             "suggestions": suggestions,
             "prefill": filled,
         },
+    )
+
+
+def _person_formset(user, filled, data=None, initial=None):
+    prefilled = [p for p, _role in filled.persons] if filled is not None else []
+    return forms.PersonFormSet(
+        data, prefix="persons", initial=initial, form_kwargs={"user": user, "prefilled": prefilled}
     )
 
 
@@ -104,34 +117,34 @@ def _blank_forms(user, filled):
             }
             for p, role in filled.persons
         ]
-    form = forms.ReferralForm(user=user, initial={k: v for k, v in initial.items() if v not in (None, "")})
-    formset = forms.PersonFormSet(prefix="persons", initial=persons or None)
+    form = forms.ReferralForm(
+        user=user, prefill=filled, initial={k: v for k, v in initial.items() if v not in (None, "")}
+    )
+    formset = _person_formset(user, filled, initial=persons or None)
     if persons:
         formset.data = {}
     return form, formset
 
 
-def _submit(request, form, formset, people):
-    allowed_existing = _allowed_existing_persons(request.user, people, form.cleaned_data.get("household"))
-    persons = [f.as_person(request.user, allowed_existing) for f in formset.forms if f.has_changed()]
+def _submit(request, form, formset):
+    """(referral, created): the page's one-time token is claimed with the filing, in one transaction,
+    so a double click or a resent form files once and answers with the first referral."""
+    persons = [f.as_person() for f in formset.forms if f.has_changed()]
     try:
-        return services.submit_referral(request.user, persons=persons, **form.referral_fields())
+        return services.submit_referral_once(
+            request.user,
+            idempotency_key=f"{FORM_TOKEN_PREFIX}{form.cleaned_data['form_token']}",
+            request_hash=FORM_TOKEN_PREFIX,
+            persons=persons,
+            **form.referral_fields(),
+        )
     except ValidationError as exc:
         _errors_to_form(form, exc)
     except PermissionDenied as exc:
         form.add_error(None, str(exc))
-    return None
-
-
-def _allowed_existing_persons(user, people, household):
-    """Existing persons a filer may attach: ones they can see, or of the household they linked."""
-    ids = {p.get("existing") for p in people if p.get("existing")}
-    if not ids:
-        return set()
-    q = Q(pk__in=Person.objects.visible_to(user).values("pk"))
-    if household is not None:
-        q |= Q(household=household)
-    return set(Person.objects.filter(q, pk__in=ids).values_list("pk", flat=True))
+    except services.IdempotencyConflict:
+        form.add_error("form_token", form.fields["form_token"].error_messages["invalid"])
+    return None, False
 
 
 def _errors_to_form(form, exc):
@@ -143,10 +156,13 @@ def _errors_to_form(form, exc):
 
 
 def _suggestions(request, people, address):
-    if not any(any(v for v in p.values() if v) for p in people) and not address:
+    """Suggestions for the filing page: None when there is nothing to look up or the user may not."""
+    if not selectors.lookup_terms(people, address) or not lookups.may_look_up(request.user):
         return None
-    found = selectors.duplicate_suggestions(request.user, people, address)
-    return found if any(found.values()) else None
+    if not lookups.allowed_now(request):
+        return {"throttled": True}
+    found = lookups.look_up(request, people, address)
+    return found if found and any(found.values()) else None
 
 
 @login_required
@@ -154,7 +170,9 @@ def _suggestions(request, people, address):
 def file_suggestions(request):
     """htmx: suggestions while the officer types the persons' details."""
     require_role(request.user, R.OFFICER)
-    formset = forms.PersonFormSet(request.POST, prefix="persons")
+    if not lookups.may_look_up(request.user):
+        raise Http404
+    formset = _person_formset(request.user, None, request.POST)
     suggestions = _suggestions(request, forms.raw_people(formset), request.POST.get("incident_place", ""))
     return render(request, "referrals/_suggestions.html", {"suggestions": suggestions})
 
@@ -411,9 +429,14 @@ def _detail_context(request, referral, **forms_with_errors):
             persons=[link.person_id for link in persons],
         )
     feedback = list(referral.feedback.select_related("team"))
+    linked_to = None
+    if referral.linked_to_id:
+        linked_to = selectors.visible_referrals(user).filter(pk=referral.linked_to_id).first()
     context = {
         "referral": referral,
         "feedback": feedback,
+        "linked_to": linked_to,
+        "pending_links": selectors.link_requests_to_decide(user, referral),
         "flags": flags,
         "actions": actions,
         "events": events,
@@ -543,6 +566,16 @@ ACTIONS = {
         lambda data, r, u: forms.ShareForm(data, referral=r),
         lambda u, r, d: services.share_with_worker(u, r, d["worker"]),
         _("Shared."),
+    ),
+    "confirm_link": (
+        lambda data, r, u: forms.LinkDecisionForm(data, referral=r),
+        lambda u, r, d: services.confirm_link(u, d["link"]),
+        _("Linked to the existing household."),
+    ),
+    "reject_link": (
+        lambda data, r, u: forms.LinkDecisionForm(data, referral=r),
+        lambda u, r, d: services.reject_link(u, d["link"]),
+        _("Marked as not the same household."),
     ),
 }
 

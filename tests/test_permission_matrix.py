@@ -146,7 +146,7 @@ MATRIX = {
             "fail",
         )
     },
-    "referral-suggestions": api(),
+    "referral-suggestions": api(roles=frozenset({"officer"})),  # those who file (and the dispatch account)
     "fhir-task": api(obj="referral", pk_kwarg="reference", lookup="reference"),
     "fhir-service-request": api(obj="referral", pk_kwarg="reference", lookup="reference"),
     # safety: never police, except escort requests addressed to their station
