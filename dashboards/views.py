@@ -90,10 +90,10 @@ def _figures(request):
         "form": form,
         "start": start,
         "end": end - timedelta(days=1),
-        "referrals": selectors.referral_figures(qs["referrals"]),
+        "referrals": selectors.referral_figures(qs["referrals"], qs["due"]),
         "show_social": show_social,
         "show_police": show_police,
-        "percentiles": selectors.supports_percentiles(),
+        "definitions": selectors.DEFINITIONS,
     }
     if show_social:
         figures["caseload"] = selectors.caseload_figures(qs["referrals"], teams)
