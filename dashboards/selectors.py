@@ -253,9 +253,29 @@ def patrol_figures(visits, persons, locations, activities, reports):
     }
 
 
+SECTIONS = {
+    "referrals": Referral,
+    "due": Referral,
+    "events": HazardEvent,
+    "escorts": EscortRequest,
+    "alerts": SafetyAlert,
+    "follow_ups": FollowUpItem,
+    "visits": PatrolVisit,
+    "persons": PersonOfConcern,
+    "locations": KeyLocation,
+    "activities": CommunityActivity,
+    "reports": MonthlyReport,
+}
+
+
 def querysets_for(user, start, end, filters, now=None):
-    """The visible rows of every section, narrowed by the dashboard filters."""
+    """The visible rows of every section, narrowed by the dashboard filters.
+
+    A filter the form refused (an unknown id, or one outside the viewer's reach) matches nothing.
+    """
     now = now or timezone.now()
+    if filters.get("refused"):
+        return {name: model.objects.none() for name, model in SECTIONS.items()}
     visible = Referral.objects.visible_to(user)
     if filters.get("district"):
         visible = visible.filter(district=filters["district"])

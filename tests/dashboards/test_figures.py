@@ -162,3 +162,38 @@ def test_every_figure_has_a_definition_on_hover_and_in_print(march, client):
 def test_the_on_time_definition_says_how_it_is_counted():
     text = str(selectors.DEFINITIONS["on_time"])
     assert "deadline passed in the period" in text and "Never answered counts as late" in text
+
+
+# --- the district filter -----------------------------------------------------------------------
+def district_choices(html):
+    select = re.search(r'<select name="district".*?</select>', html, re.S).group(0)
+    return set(re.findall(r'<option value="(\d+)"', select))
+
+
+def test_the_district_filter_lists_only_districts_within_reach(march, client):
+    html = dashboard(client, march.supervisor).content.decode()
+    assert district_choices(html) == {str(march.a.district.pk)}
+    html = dashboard(client, march.station_head).content.decode()
+    assert district_choices(html) == {str(march.a.district.pk)}
+    html = dashboard(client, march.administrator).content.decode()
+    assert district_choices(html) == {str(march.a.district.pk), str(march.b.district.pk)}
+
+
+def test_a_district_outside_reach_answers_like_a_missing_one(march, client):
+    def figures(district):
+        response = dashboard(client, march.supervisor, district=district)
+        return response.context["referrals"], response.context["form"].errors.get("district")
+
+    mine, no_error = figures(march.a.district.pk)
+    assert mine["totals"]["total"] == 7 and no_error is None
+    outside, outside_error = figures(march.b.district.pk)
+    missing, missing_error = figures(999_999)
+    assert outside_error == missing_error and outside_error
+    for answer in (outside, missing):
+        assert answer["totals"]["total"] == 0  # no data, neither from district B nor from the own one
+        assert answer["acknowledgement"]["due"] == 0
+    # The same for an export: an empty table, never the unfiltered one.
+    client.force_login(march.supervisor)
+    with time_machine.travel(NOW, tick=False):
+        csv = client.get(URL, {**MARCH, "district": march.b.district.pk, "export": "teams", "format": "csv"})
+    assert csv.status_code == 200 and march.a.t1.name not in csv.content.decode("utf-8-sig")
