@@ -8,13 +8,14 @@ The number of queries is fixed: it does not grow with the number of rows.
 from datetime import timedelta
 
 from django.db import connection
-from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, Q, Sum
-from django.db.models.functions import TruncMonth, TruncWeek
+from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from patrols.models import CommunityActivity, KeyLocation, MonthlyReport, PatrolVisit, PersonOfConcern
-from referrals.models import OPEN_STATUSES, Category, DeclineReason, Referral, ReferralEvent, Status
+from referrals.models import AWAITING_ACK, OPEN_STATUSES, Category, DeclineReason, Referral, ReferralEvent, Status
 from safety.models import EscortRequest, FollowUpItem, HazardEvent, HazardType, SafetyAlert
 
 
@@ -28,8 +29,20 @@ class Percentile(Aggregate):
         super().__init__(expression, percentile=percentile, output_field=DurationField(), **extra)
 
 
-def supports_percentiles():
+def database_percentiles():
+    """PostgreSQL computes percentiles itself; elsewhere (the embedded SQLite) Python does."""
     return connection.vendor == "postgresql"
+
+
+def percentile(values, p):
+    """``percentile_cont``: linear interpolation between the closest ranks of the sorted values."""
+    values = sorted(values)
+    if not values:
+        return None
+    position = p * (len(values) - 1)
+    low = int(position)
+    high = min(low + 1, len(values) - 1)
+    return values[low] + (values[high] - values[low]) * (position - low)
 
 
 def _duration(end, start):
@@ -41,35 +54,95 @@ def _pct(part, whole):
 
 
 # --- referrals -------------------------------------------------------------------------------
-def referral_figures(referrals, now=None):
-    """``referrals``: visible referrals filed in the period (and matching the filters)."""
+Kind = ReferralEvent.Kind
+# The acknowledgement clock restarts when a referral moves to another team by hand.
+CLOCK_RESTARTS = (Kind.TRANSFERRED, Kind.REDIRECTED)
+# The receiving team answers a referral by acknowledging it (accepting acknowledges) or by declining it.
+ANSWERS = (Kind.ACKNOWLEDGED, Kind.DECLINED)
+
+
+def _first_event(kinds, after=None):
+    events = ReferralEvent.objects.filter(referral=OuterRef("pk"), kind__in=kinds)
+    if after is not None:
+        events = events.filter(at__gte=OuterRef(after))
+    return Subquery(events.order_by("at", "pk").values("at")[:1])
+
+
+def acknowledgement_figures(due):
+    """``due``: visible referrals whose acknowledgement deadline fell in the period and has passed.
+
+    A referral counts on time when its team answered it (acknowledged or declined it) by the
+    deadline of its current clock (which restarts on a transfer or redirect). One never answered
+    is late. One the police cancelled before its deadline, unanswered, was withdrawn: not counted.
+    """
+    last_restart = Subquery(
+        ReferralEvent.objects.filter(referral=OuterRef("pk"), kind__in=CLOCK_RESTARTS)
+        .order_by("-at", "-pk")
+        .values("at")[:1]
+    )
+    rows = due.annotate(clock_start=Coalesce(last_restart, F("filed_at"))).annotate(
+        answered_at=_first_event(ANSWERS, after="clock_start"),
+        cancelled_at=_first_event((Kind.CANCELLED,)),
+    )
+    counts = rows.aggregate(
+        due=Count("pk"),
+        withdrawn=Count(
+            "pk",
+            filter=Q(status=Status.CANCELLED, answered_at__isnull=True, cancelled_at__lte=F("ack_due_at")),
+        ),
+        on_time=Count("pk", filter=Q(answered_at__lte=F("ack_due_at"))),
+        unacknowledged=Count("pk", filter=Q(status__in=AWAITING_ACK)),
+    )
+    counted = counts["due"] - counts["withdrawn"]
+    return {
+        "due": counted,
+        "on_time": counts["on_time"],
+        "late": counted - counts["on_time"],
+        "unacknowledged": counts["unacknowledged"],
+        "on_time_pct": _pct(counts["on_time"], counted),
+    }
+
+
+def timing_figures(referrals):
+    """Median and 90th percentile of the time from filing to acknowledgement and to first contact."""
+    to_ack = _duration("acknowledged_at", "filed_at")
+    to_contact = _duration("first_contact_at", "filed_at")
+    acked, contacted = Q(acknowledged_at__isnull=False), Q(first_contact_at__isnull=False)
+    if database_percentiles():
+        return referrals.aggregate(
+            ack_median=Percentile(to_ack, 0.5, filter=acked),
+            ack_p90=Percentile(to_ack, 0.9, filter=acked),
+            contact_median=Percentile(to_contact, 0.5, filter=contacted),
+            contact_p90=Percentile(to_contact, 0.9, filter=contacted),
+        )
+    rows = list(referrals.filter(acked | contacted).values_list("filed_at", "acknowledged_at", "first_contact_at"))
+    ack = [a - filed for filed, a, _ in rows if a is not None]
+    contact = [c - filed for filed, _, c in rows if c is not None]
+    return {
+        "ack_median": percentile(ack, 0.5),
+        "ack_p90": percentile(ack, 0.9),
+        "contact_median": percentile(contact, 0.5),
+        "contact_p90": percentile(contact, 0.9),
+    }
+
+
+def referral_figures(referrals, due, now=None):
+    """``referrals``: visible referrals filed in the period (and matching the filters);
+    ``due``: those whose acknowledgement deadline fell in the period (see acknowledgement_figures)."""
     now = now or timezone.now()
+    overdue_now = Q(status__in=AWAITING_ACK, ack_due_at__lt=now)
     totals = referrals.aggregate(
         total=Count("pk"),
         after_hours=Count("pk", filter=Q(after_hours=True)),
-        acknowledged=Count("pk", filter=Q(acknowledged_at__isnull=False)),
-        on_time=Count("pk", filter=Q(acknowledged_at__isnull=False, acknowledged_at__lte=F("ack_due_at"))),
         declined=Count("pk", filter=Q(status=Status.DECLINED)),
+        overdue=Count("pk", filter=overdue_now),
         **{f"open_{s}": Count("pk", filter=Q(status=s)) for s in OPEN_STATUSES},
         **{
             f"decline_{r}": Count("pk", filter=Q(status=Status.DECLINED, decline_reason=r))
             for r in DeclineReason.values
         },
     )
-    timing = {}
-    if supports_percentiles():
-        timing = referrals.aggregate(
-            ack_median=Percentile(
-                _duration("acknowledged_at", "filed_at"), 0.5, filter=Q(acknowledged_at__isnull=False)
-            ),
-            ack_p90=Percentile(_duration("acknowledged_at", "filed_at"), 0.9, filter=Q(acknowledged_at__isnull=False)),
-            contact_median=Percentile(
-                _duration("first_contact_at", "filed_at"), 0.5, filter=Q(first_contact_at__isnull=False)
-            ),
-            contact_p90=Percentile(
-                _duration("first_contact_at", "filed_at"), 0.9, filter=Q(first_contact_at__isnull=False)
-            ),
-        )
+    acknowledgement = acknowledgement_figures(due)
     weekly = list(
         referrals.annotate(week=TruncWeek("filed_at"))
         .values("week")
@@ -82,11 +155,12 @@ def referral_figures(referrals, now=None):
     )
     return {
         "totals": totals,
-        "on_time_pct": _pct(totals["on_time"], totals["acknowledged"]),
+        "acknowledgement": acknowledgement,
+        "on_time_pct": acknowledgement["on_time_pct"],
         "after_hours_pct": _pct(totals["after_hours"], totals["total"]),
-        "timing": timing,
+        "timing": timing_figures(referrals),
         "weekly": weekly,
-        "transfers": ReferralEvent.objects.filter(referral__in=referrals.values("pk"), kind="transferred").count(),
+        "transfers": ReferralEvent.objects.filter(referral__in=referrals.values("pk"), kind=Kind.TRANSFERRED).count(),
         "by_station": list(referrals.values("referring_station__name").annotate(n=Count("pk")).order_by("-n")[:50]),
         "by_team": list(referrals.values("team__name").annotate(n=Count("pk")).order_by("-n")[:50]),
         "repeat_households": list(
@@ -97,9 +171,7 @@ def referral_figures(referrals, now=None):
             .order_by("-n")[:50]
         ),
         "overdue": list(
-            referrals.filter(status=Status.SUBMITTED, ack_due_at__lt=now)
-            .select_related("team", "referring_station")
-            .order_by("ack_due_at")[:100]
+            referrals.filter(overdue_now).select_related("team", "referring_station").order_by("ack_due_at")[:100]
         ),
     }
 
@@ -181,17 +253,40 @@ def patrol_figures(visits, persons, locations, activities, reports):
     }
 
 
-def querysets_for(user, start, end, filters):
-    """The visible rows of every section, narrowed by the dashboard filters."""
-    referrals = Referral.objects.visible_to(user).filter(filed_at__gte=start, filed_at__lt=end)
+SECTIONS = {
+    "referrals": Referral,
+    "due": Referral,
+    "events": HazardEvent,
+    "escorts": EscortRequest,
+    "alerts": SafetyAlert,
+    "follow_ups": FollowUpItem,
+    "visits": PatrolVisit,
+    "persons": PersonOfConcern,
+    "locations": KeyLocation,
+    "activities": CommunityActivity,
+    "reports": MonthlyReport,
+}
+
+
+def querysets_for(user, start, end, filters, now=None):
+    """The visible rows of every section, narrowed by the dashboard filters.
+
+    A filter the form refused (an unknown id, or one outside the viewer's reach) matches nothing.
+    """
+    now = now or timezone.now()
+    if filters.get("refused"):
+        return {name: model.objects.none() for name, model in SECTIONS.items()}
+    visible = Referral.objects.visible_to(user)
     if filters.get("district"):
-        referrals = referrals.filter(district=filters["district"])
+        visible = visible.filter(district=filters["district"])
     if filters.get("station"):
-        referrals = referrals.filter(referring_station=filters["station"])
+        visible = visible.filter(referring_station=filters["station"])
     if filters.get("team"):
-        referrals = referrals.filter(team=filters["team"])
+        visible = visible.filter(team=filters["team"])
     if filters.get("category"):
-        referrals = referrals.filter(category=filters["category"])
+        visible = visible.filter(category=filters["category"])
+    referrals = visible.filter(filed_at__gte=start, filed_at__lt=end)
+    due = visible.filter(ack_due_at__gte=start, ack_due_at__lt=min(end, now))
     events = HazardEvent.objects.visible_to(user).filter(occurred_at__gte=start, occurred_at__lt=end)
     if filters.get("team"):
         events = events.filter(team=filters["team"])
@@ -208,6 +303,7 @@ def querysets_for(user, start, end, filters):
         activities, reports = activities.filter(station=filters["station"]), reports.filter(station=filters["station"])
     return {
         "referrals": referrals,
+        "due": due,
         "events": events,
         "escorts": EscortRequest.objects.visible_to(user).filter(requested_at__gte=start, requested_at__lt=end),
         "alerts": SafetyAlert.objects.visible_to(user).filter(raised_at__gte=start, raised_at__lt=end),
@@ -218,3 +314,58 @@ def querysets_for(user, start, end, filters):
         "activities": activities,
         "reports": reports,
     }
+
+
+# --- what each figure means ------------------------------------------------------------------
+# One line per figure, shown on hover and in print. Each says what the query above counts: keep
+# the two in step.
+DEFINITIONS = {
+    # referrals
+    "total": _("Referrals filed in the period that you may see and that match the filters."),
+    "on_time": _(
+        "Of the referrals whose acknowledgement deadline passed in the period: the share the team acknowledged "
+        "or declined by the deadline. Never answered counts as late; cancelled by the police before the "
+        "deadline is not counted."
+    ),
+    "unacknowledged": _(
+        "Referrals whose acknowledgement deadline passed in the period and that are still waiting for acknowledgement."
+    ),
+    "after_hours": _("Share of the referrals filed in the period that arrived outside the team's business hours."),
+    "transfers": _("Transfers to another team of referrals filed in the period; each transfer counts once."),
+    "overdue_now": _("Referrals filed in the period still waiting for acknowledgement now, past their deadline."),
+    "timing_ack": _("Time from filing to the first acknowledgement, over the referrals filed in the period."),
+    "timing_contact": _("Time from filing to the first contact, over the referrals filed in the period."),
+    "weekly": _("Referrals filed in the period by the week (from Monday) they were filed in, and by level."),
+    "categories": _("Referrals filed in the period by the week (from Monday) they were filed in, and by category."),
+    "open": _("Referrals filed in the period that are still open, by their status now."),
+    "declines": _("Referrals filed in the period that stand declined now, by the reason given."),
+    "stations": _("Referrals filed in the period by referring station (the 50 largest)."),
+    "teams": _("Referrals filed in the period by receiving team (the 50 largest); no team yet is the intake queue."),
+    "repeat": _("Households with two or more referrals filed in the period (the 50 largest)."),
+    "overdue": _(
+        "Referrals filed in the period still waiting for acknowledgement now, past their deadline "
+        "(the 100 oldest deadlines)."
+    ),
+    # caseload
+    "unassigned": _("Open referrals filed in the period that have no worker assigned."),
+    "needs_reassignment": _("Open referrals filed in the period flagged as needing a new worker."),
+    "caseload": _("Accepted and in-progress cases each active worker of your teams holds now, against the maximum."),
+    # worker safety
+    "major": _("Hazard events that occurred in the period and were reported as major."),
+    "follow_ups_overdue": _("Open follow-up items of hazard events whose due date has passed, today."),
+    "escort_accepted": _("Share of the escort requests made in the period that were accepted (requests in brackets)."),
+    "escort_declined": _("Share of the escort requests made in the period that were declined."),
+    "escort_unanswered": _("Share of the escort requests made in the period still unanswered past the reply deadline."),
+    "missed_check_outs": _("First missed check-out alerts raised in the period."),
+    "alarms": _("Alarm and duress alerts raised in the period."),
+    "hazards": _("Hazard events that occurred in the period by month, major ones, and by type (one may have several)."),
+    # community policing
+    "visits": _("Patrol visits recorded in the period."),
+    "persons_overdue": _("Active persons of concern whose next visit date has passed, today."),
+    "persons_due_week": _("Active persons of concern due a visit within seven days from today, overdue ones included."),
+    "suspected": _("Key locations marked suspected now."),
+    "activities": _("Community activities held in the period."),
+    "locations": _("Key locations by type, and those marked suspected, now."),
+    "reports": _("Monthly reports of the months in the period by station, with their status and due date (50 latest)."),
+    "evaluation": _("The half-year evaluation of the half year in which the period starts, ranked in each peer group."),
+}

@@ -47,16 +47,32 @@ class DashboardFilters(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        if user.is_administrator:
+            return
         org = user.organization
-        if org is not None and not user.is_administrator:
-            stations = self.fields["station"].queryset
-            served = Q(path__startswith=org.path) | Q(team_matches__team__path__startswith=org.path)
-            self.fields["station"].queryset = stations.filter(pk__in=stations.filter(served).values("pk"))
-            self.fields["team"].queryset = self.fields["team"].queryset.filter(path__startswith=org.path)
+        if org is None:
+            for name in ("district", "station", "team"):
+                self.fields[name].queryset = self.fields[name].queryset.none()
+            return
+        # Only what lies within the viewer's subtree, and the stations its teams serve.
+        served = Q(path__startswith=org.path) | Q(team_matches__team__path__startswith=org.path)
+        reach = Organization.objects.filter(served).values("pk")
+        stations = self.fields["station"].queryset
+        self.fields["station"].queryset = stations.filter(pk__in=reach)
+        self.fields["team"].queryset = self.fields["team"].queryset.filter(path__startswith=org.path)
+        districts = Organization.objects.filter(pk__in=reach, district__isnull=False).values("district")
+        self.fields["district"].queryset = self.fields["district"].queryset.filter(pk__in=districts)
 
     def period(self):
+        """(start, end, filters) of the dashboard. A filter the form refuses (an id that does not
+        exist or lies outside the viewer's reach) is marked ``refused``: it then matches nothing,
+        never everything."""
         today = timezone.localdate()
-        data = self.cleaned_data if self.is_valid() else {}
+        data = {}
+        if self.is_bound:
+            self.is_valid()
+            data = dict(self.cleaned_data)
+            data["refused"] = any(name in self.errors for name in ("district", "station", "team", "category"))
         start = data.get("start") or today - timedelta(days=DEFAULT_DAYS)
         end = data.get("end") or today
         if end < start:
@@ -84,16 +100,18 @@ def _figures(request):
         teams = teams.filter(path__startswith=user.organization.path) if user.organization else teams.none()
     if filters.get("team"):
         teams = teams.filter(pk=filters["team"].pk)
+    if filters.get("refused"):
+        teams = teams.none()
     show_social = user.is_administrator or not user.is_police
     show_police = user.is_administrator or user.is_police
     figures = {
         "form": form,
         "start": start,
         "end": end - timedelta(days=1),
-        "referrals": selectors.referral_figures(qs["referrals"]),
+        "referrals": selectors.referral_figures(qs["referrals"], qs["due"]),
         "show_social": show_social,
         "show_police": show_police,
-        "percentiles": selectors.supports_percentiles(),
+        "definitions": selectors.DEFINITIONS,
     }
     if show_social:
         figures["caseload"] = selectors.caseload_figures(qs["referrals"], teams)
@@ -103,7 +121,7 @@ def _figures(request):
             qs["visits"], qs["persons"], qs["locations"], qs["activities"], qs["reports"]
         )
         period = patrol_services.period_of(start.date())
-        evaluation = list(patrol_selectors.evaluation_table(user, period))
+        evaluation = [] if filters.get("refused") else list(patrol_selectors.evaluation_table(user, period))
         for row in evaluation:
             row.grade = patrol_services.grade(row.total, row.false_figures)
         figures["evaluation"], figures["evaluation_period"] = evaluation, period

@@ -16,11 +16,12 @@ def duration(value):
 
 @register.inclusion_tag("dashboards/_tables.html", takes_context=True)
 def tables(context, *keys):
+    from dashboards.selectors import DEFINITIONS
     from dashboards.views import _tables
 
     all_tables = context.get("_all_tables")
     if all_tables is None:
         all_tables = _tables(context.flatten())
         context.dicts[0]["_all_tables"] = all_tables
-    shown = [(k, *all_tables[k]) for k in keys if k in all_tables]
+    shown = [(k, *all_tables[k], DEFINITIONS.get(k, "")) for k in keys if k in all_tables]
     return {"shown": shown, "query": context.get("query", "")}

@@ -84,9 +84,11 @@ def test_referral_figures_equal_independent_counts(seeded, client):
     assert len(r["overdue"]) == rows.filter(status="submitted", ack_due_at__lt=timezone.now()).count()
     assert sum(w["total"] for w in r["weekly"]) == 6
     assert sum(w["level_1"] for w in r["weekly"]) == rows.filter(level=1).count()
-    acknowledged = [x for x in rows if x.acknowledged_at]
-    on_time = [x for x in acknowledged if x.acknowledged_at <= x.ack_due_at]
-    assert ctx["referrals"]["on_time_pct"] == round(100 * len(on_time) / len(acknowledged), 1)
+    # Only made[3]'s acknowledgement deadline has passed, and nobody answered it: late.
+    past_due = rows.filter(ack_due_at__lt=timezone.now())
+    assert r["acknowledgement"]["due"] == past_due.count() == 1
+    assert r["acknowledgement"]["unacknowledged"] == past_due.filter(status="submitted").count() == 1
+    assert r["on_time_pct"] == 0.0
 
 
 def test_caseload_and_safety_figures_equal_independent_counts(seeded, client):

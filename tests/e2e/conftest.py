@@ -13,6 +13,10 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
+# Every Playwright wait has a limit: an action or a wait for an element, and a page load.
+ACTION_TIMEOUT_MS = 15_000
+NAVIGATION_TIMEOUT_MS = 30_000
+LAUNCH_TIMEOUT_MS = 60_000
 
 
 @pytest.hookimpl(wrapper=True)
@@ -33,7 +37,9 @@ def browser():
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+            browser = p.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=["--no-sandbox"], timeout=LAUNCH_TIMEOUT_MS
+            )
             yield browser
             browser.close()
     finally:
@@ -51,10 +57,13 @@ def open_page(browser, live_server, request):
         context = browser.new_context(
             viewport=viewport, locale="zh-TW" if language == "zh-hant" else "en-GB", bypass_csp=bypass_csp
         )
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
+        context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
         context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
         contexts.append(context)
         page = context.new_page()
+        page.set_default_timeout(ACTION_TIMEOUT_MS)
+        page.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
         page.base_url = live_server.url
         if user is not None:
             page.goto(f"{live_server.url}/accounts/login/")

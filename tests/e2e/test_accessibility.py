@@ -11,10 +11,21 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 BLOCKING = {"critical", "serious"}
 
 
+AXE_TIMEOUT_MS = 60_000
+
+
 def violations(page):
     from axe_playwright_python.sync_playwright import Axe
 
-    results = Axe().run(page).response["violations"]
+    # Axe().run(page), with a limit: page.evaluate itself would wait for axe without one.
+    page.evaluate(Axe().axe_script)
+    results = page.evaluate(
+        """(limit) => Promise.race([
+            axe.run(document, {resultTypes: ["violations"]}),
+            new Promise((_, reject) => setTimeout(() => reject(new Error(`axe did not finish in ${limit} ms`)), limit)),
+        ])""",
+        AXE_TIMEOUT_MS,
+    )["violations"]
     return [
         f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
         for v in results

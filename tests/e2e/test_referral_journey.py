@@ -48,7 +48,8 @@ def test_officer_files_worker_closes_officer_sees_outcome(open_page, language):
         "#action-note textarea[name=text]" if desk.locator("#action-note").count() else "textarea[name=text]",
         "INTERNAL: father has a history of threats",
     )
-    desk.click("form[action$='/note/'] button[type=submit]")
+    with desk.expect_navigation():
+        desk.click("form[action$='/note/'] button[type=submit]")
     desk.click("#action-first_contact summary")
     desk.click("[data-testid=do-first_contact]")
     desk.wait_for_selector(".status-in_progress")
