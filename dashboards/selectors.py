@@ -173,7 +173,32 @@ def referral_figures(referrals, due, now=None):
         "overdue": list(
             referrals.filter(overdue_now).select_related("team", "referring_station").order_by("ack_due_at")[:100]
         ),
+        "quality": quality_figures(referrals),
     }
+
+
+def quality_figures(referrals):
+    """The receiving teams' feedback on referrals filed in the period: overall and by referring station."""
+    from collections import Counter
+
+    from referrals.models import ReferralFeedback, ReferralGap
+
+    rows = ReferralFeedback.objects.filter(referral__in=referrals.values("pk")).values_list(
+        "station__name", "appropriate", "gaps"
+    )
+    labels, by_station = dict(ReferralGap.choices), {}
+    for station, appropriate, gaps in rows:
+        entry = by_station.setdefault(station, {"station": station, "judged": 0, "appropriate": 0, "gaps": Counter()})
+        entry["judged"] += 1
+        entry["appropriate"] += int(appropriate)
+        entry["gaps"].update(gaps)
+    stations = sorted(by_station.values(), key=lambda e: (-e["judged"], e["station"]))
+    for entry in stations:
+        entry["appropriate_pct"] = _pct(entry["appropriate"], entry["judged"])
+        entry["common_gaps"] = ", ".join(f"{labels.get(code, code)} ({n})" for code, n in entry["gaps"].most_common(3))
+    judged = sum(e["judged"] for e in stations)
+    appropriate = sum(e["appropriate"] for e in stations)
+    return {"judged": judged, "appropriate": appropriate, "pct": _pct(appropriate, judged), "by_station": stations}
 
 
 def caseload_figures(referrals, teams):
@@ -332,6 +357,10 @@ DEFINITIONS = {
     ),
     "after_hours": _("Share of the referrals filed in the period that arrived outside the team's business hours."),
     "transfers": _("Transfers to another team of referrals filed in the period; each transfer counts once."),
+    "quality": _(
+        "Receiving teams' judgement of referrals filed in the period: the share they marked appropriate, "
+        "of those they judged, and what they found missing most often, by referring station."
+    ),
     "overdue_now": _("Referrals filed in the period still waiting for acknowledgement now, past their deadline."),
     "timing_ack": _("Time from filing to the first acknowledgement, over the referrals filed in the period."),
     "timing_contact": _("Time from filing to the first contact, over the referrals filed in the period."),

@@ -22,7 +22,7 @@ from dashboards import selectors
 from patrols import selectors as patrol_selectors
 from patrols import services as patrol_services
 from referrals import selectors as referral_selectors
-from referrals.models import Category, DeclineReason, Status
+from referrals.models import OPEN_STATUSES, Category, DeclineReason, Status
 from safety.models import HazardType, HomeVisit
 
 R = User.Role
@@ -157,7 +157,7 @@ def _tables(f):
         "open": (
             _("Open referrals by status"),
             [_("Status"), _("Count")],
-            [(statuses[s], r["totals"][f"open_{s}"]) for s in ("submitted", "acknowledged", "accepted", "in_progress")],
+            [(statuses[s], r["totals"][f"open_{s}"]) for s in OPEN_STATUSES],
         ),
         "declines": (
             _("Decline reasons"),
@@ -178,6 +178,14 @@ def _tables(f):
             _("Households with repeat referrals"),
             [_("Household"), _("Referrals")],
             [(x["household__address"] or x["household_id"], x["n"]) for x in r["repeat_households"]],
+        ),
+        "quality": (
+            _("Referral quality by station"),
+            [_("Station"), _("Judged"), _("Appropriate"), _("Most often missing")],
+            [
+                (x["station"], x["judged"], f"{x['appropriate_pct']}%", x["common_gaps"])
+                for x in r["quality"]["by_station"]
+            ],
         ),
         "overdue": (
             _("Overdue now"),

@@ -54,4 +54,4 @@ def test_returned_resubmitted_accepted_and_the_station_rate_changes(open_page):
     board = open_page(head, "en")
     board.goto(f"{board.base_url}/")
     rate = board.inner_text("[data-testid=referral-quality]")
-    assert "100%" in rate and "1" in rate
+    assert "100" in rate and "(1 of 1)" in rate
