@@ -286,6 +286,8 @@ SPECTACULAR_SETTINGS = {
         "DeclineReasonEnum": "referrals.models.DeclineReason",
         "ReferralOutcomeEnum": "referrals.models.Outcome",
         "PatrolOutcomeEnum": "patrols.models.Outcome",
+        "FailureReasonEnum": "referrals.models.FailureReason",
+        "ReferralGapEnum": "referrals.models.ReferralGap",
     },
 }
 
