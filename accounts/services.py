@@ -6,7 +6,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives, send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -114,15 +114,39 @@ def deliver_email(notification_id):
     return True
 
 
-def deliver_pending_emails(older_than=timedelta(seconds=30), limit=500):
-    """Outbox sweep: e-mails whose queued task never ran (broker down, worker killed)."""
+def deliver_pending_emails(older_than=timedelta(seconds=30), limit=500, give_up_after=2):
+    """Outbox sweep: e-mails whose queued task never ran (broker down, worker killed), and in embedded
+    mode every e-mail. After ``give_up_after`` failures in a row the mail server is taken to be down
+    and the rest wait for the next round, so one round lasts at most a few SMTP timeouts."""
     cutoff = timezone.now() - older_than
     ids = list(
         Notification.objects.filter(email_state=Notification.EmailState.PENDING, created_at__lte=cutoff)
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )
-    return sum(1 for nid in ids if deliver_email(nid))
+    sent = failed_in_a_row = 0
+    for nid in ids:
+        if deliver_email(nid):
+            sent += 1
+            failed_in_a_row = 0
+        elif Notification.objects.filter(pk=nid, email_state=Notification.EmailState.PENDING).exists():
+            failed_in_a_row += 1
+            if failed_in_a_row >= give_up_after:
+                break
+    return sent
+
+
+def send_message(subject, body, from_email, to, html=None):
+    """Send a one-off message (not a notification); failures are logged, never raised to the caller."""
+    message = EmailMultiAlternatives(subject, body, from_email, to)
+    if html:
+        message.attach_alternative(html, "text/html")
+    try:
+        message.send()
+    except Exception:  # noqa: BLE001 - the user can ask again; nothing to retry from here
+        log.warning("one-off e-mail failed", exc_info=True)
+        return False
+    return True
 
 
 def client_ip(request):

@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts import services
-from accounts.forms import LanguageForm, LoginForm
+from accounts.forms import LanguageForm, LoginForm, QueuedPasswordResetForm
 from accounts.middleware import SESSION_TZ
 from accounts.models import Notification
 from accounts.visibility import get_visible_or_404
@@ -52,6 +52,10 @@ class LoginView(auth_views.LoginView):
             samesite=settings.LANGUAGE_COOKIE_SAMESITE,
         )
         return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = QueuedPasswordResetForm
 
 
 @require_POST

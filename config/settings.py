@@ -137,6 +137,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout"
 # A failed publish must not block a request: the outbox sweep delivers later.
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TIMEZONE = "UTC"
+# E-mail has its own queue and worker, so a hanging mail server never takes the slots of the timer sweeps.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "accounts.tasks.send_notification_email": {"queue": "email"},
+    "accounts.tasks.send_email_message": {"queue": "email"},
+    "accounts.tasks.deliver_pending_emails": {"queue": "email"},
+}
 # How often the timer sweep runs (seconds); the sweep itself is idempotent.
 TIMER_SWEEP_INTERVAL = env.int("TIMER_SWEEP_INTERVAL", default=60)
 
@@ -246,6 +253,16 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="no-reply@police-social-work.local")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Seconds a mail server may stay silent before a send gives up (and the e-mail waits for a retry).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# Requests and timer sweeps never talk to the mail server themselves: they queue the e-mail.
+# "celery": a task on the separate `email` queue (its own worker, with time limits);
+# "outbox": the row waits in the database outbox and `run_timers` sends it from its own thread.
+EMAIL_DELIVERY = env("EMAIL_DELIVERY", default="outbox" if EMBEDDED else "celery")
+if EMAIL_DELIVERY not in ("celery", "outbox"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured('EMAIL_DELIVERY must be "celery" or "outbox".')
 
 # --- Field encryption (national ID numbers) ----------------------------------
 # Keys for django-fernet-encrypted-fields; rotate by prepending a new key.

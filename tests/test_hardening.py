@@ -1,0 +1,168 @@
+"""Hardening of the platform: mail that cannot block the timers, uploads, keys, sign-in and input checks."""
+
+import socket
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import services, tasks, timers
+from accounts.models import Notification
+from safety.models import HomeVisit, SafetyAlert
+from tests.safety.conftest import world  # noqa: F401 - fixture
+
+EMAIL_TIMEOUT = 2
+
+
+@pytest.fixture
+def black_hole_smtp(settings):
+    """A mail server that accepts TCP connections and never says a word."""
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)  # the kernel completes the handshakes; nobody ever reads or writes
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = server.getsockname()
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = EMAIL_TIMEOUT
+    yield server
+    server.close()
+
+
+def _in_thread(func, *args, **kwargs):
+    """Run ``func`` in a thread with its own database connection; return (thread, result holder)."""
+    result = {}
+
+    def run():
+        try:
+            result["value"] = func(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - reported by the test
+            result["error"] = exc
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, result
+
+
+def _overdue_visit(world):  # noqa: F811 - the fixture's value
+    now = timezone.now()
+    visit = HomeVisit.objects.create(
+        referral=world.referral,
+        address="No. 8, Alley 2, Heping Rd.",
+        planned_start=now - timedelta(hours=2),
+        expected_minutes=60,
+        status=HomeVisit.Status.STARTED,
+        planned_by=world.worker,
+        started_at=now - timedelta(hours=2),
+        expected_end_at=now - timedelta(minutes=20),
+        check_out_due_at=now - timedelta(minutes=5),
+    )
+    visit.workers.set([world.worker])
+    return visit
+
+
+# --- hole 5: a hanging mail server must not stop the safety timers ---------------------------------
+@pytest.mark.django_db(transaction=True)
+def test_embedded_sweep_returns_promptly_and_alerts_with_a_black_hole_mail_server(world, black_hole_smtp, settings):  # noqa: F811
+    settings.EMAIL_DELIVERY = "outbox"  # embedded mode: no broker, the run_timers loop sends mail apart
+    visit = _overdue_visit(world)
+    started = time.monotonic()
+    thread, result = _in_thread(timers.run_all)
+    thread.join(timeout=EMAIL_TIMEOUT)
+    assert not thread.is_alive(), "the sweep is stuck on the mail server"
+    assert "error" not in result
+    assert time.monotonic() - started < EMAIL_TIMEOUT
+    alert = SafetyAlert.objects.get(visit=visit, kind=SafetyAlert.Kind.MISSED_CHECK_OUT)
+    assert alert.level == 1
+    note = Notification.objects.get(recipient=world.supervisor, kind="safety_alert")
+    assert note.email_state == Notification.EmailState.PENDING  # queued, not sent inside the sweep
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_a_broker_the_sweep_only_publishes_the_email_on_its_own_queue(world, monkeypatch, settings):  # noqa: F811
+    from config.celery import app
+
+    settings.EMAIL_DELIVERY = "celery"
+    published = []
+    monkeypatch.setattr(tasks.send_notification_email, "delay", lambda *a, **k: published.append(a))
+    monkeypatch.setattr(services, "send_mail", lambda *a, **k: pytest.fail("mail sent inside the sweep"))
+    _overdue_visit(world)
+    timers.run_all()
+    note = Notification.objects.get(recipient=world.supervisor, kind="safety_alert")
+    assert published == [(note.pk,)]
+    assert note.email_state == Notification.EmailState.PENDING
+    route = app.amqp.router.route({}, tasks.send_notification_email.name)
+    assert route["queue"].name == "email"
+    assert app.amqp.router.route({}, tasks.sweep_timers.name)["queue"].name != "email"
+    for task in (tasks.send_notification_email, tasks.deliver_pending_emails, tasks.send_email_message):
+        assert 0 < task.soft_time_limit < task.time_limit, task.name
+        assert app.amqp.router.route({}, task.name)["queue"].name == "email"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_hung_send_gives_up_after_the_smtp_timeout_and_stays_in_the_outbox(black_hole_smtp):
+    from tests.factories import SocialWorkerFactory
+
+    user = SocialWorkerFactory()
+    note = Notification.objects.create(
+        recipient=user, kind="x", title="R-2026-000001: submitted", email_state=Notification.EmailState.PENDING
+    )
+    started = time.monotonic()
+    thread, result = _in_thread(services.deliver_pending_emails, older_than=timedelta(0))
+    thread.join(timeout=EMAIL_TIMEOUT * 3)
+    assert not thread.is_alive(), "no SMTP timeout: the send hangs"
+    assert result.get("value") == 0
+    assert time.monotonic() - started < EMAIL_TIMEOUT * 3
+    note.refresh_from_db()
+    assert note.email_state == Notification.EmailState.PENDING and note.email_attempts == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_password_reset_request_does_not_wait_for_the_mail_server(client, black_hole_smtp, settings):
+    from tests.factories import SocialWorkerFactory
+
+    settings.EMAIL_DELIVERY = "outbox"
+    user = SocialWorkerFactory()
+    started = time.monotonic()
+    thread, result = _in_thread(client.post, reverse("password_reset"), {"email": user.email})
+    thread.join(timeout=EMAIL_TIMEOUT)
+    assert not thread.is_alive(), "the request waits for the mail server"
+    assert result["value"].status_code == 302
+    assert time.monotonic() - started < EMAIL_TIMEOUT
+
+
+def test_the_smtp_connection_has_a_timeout_by_default():
+    from django.conf import settings
+
+    assert getattr(settings, "EMAIL_TIMEOUT", None), "no SMTP timeout: a silent mail server blocks the sender"
+    assert 0 < settings.EMAIL_TIMEOUT <= 30
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_run_timers_sends_the_queued_email_after_the_sweep(world, settings, mailoutbox):  # noqa: F811
+    from django.core.management import call_command
+
+    settings.EMAIL_DELIVERY = "outbox"
+    _overdue_visit(world)
+    call_command("run_timers", "--once", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    note = Notification.objects.get(recipient=world.supervisor, kind="safety_alert")
+    assert note.email_state == Notification.EmailState.SENT
+    assert [world.supervisor.email] in [m.to for m in mailoutbox]
+
+
+def test_compose_runs_email_on_its_own_worker():
+    from pathlib import Path
+
+    import yaml
+    from django.conf import settings
+
+    services_ = yaml.safe_load((Path(settings.BASE_DIR) / "docker-compose.yml").read_text())["services"]
+    worker, mailer = " ".join(services_["worker"]["command"]), " ".join(services_["mailer"]["command"])
+    assert "--queues celery" in worker and "email" not in worker
+    assert "--queues email" in mailer
