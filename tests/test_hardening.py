@@ -166,3 +166,50 @@ def test_compose_runs_email_on_its_own_worker():
     worker, mailer = " ".join(services_["worker"]["command"]), " ".join(services_["mailer"]["command"])
     assert "--queues celery" in worker and "email" not in worker
     assert "--queues email" in mailer
+
+
+# --- hole 17: uploads are only ever served through the access-checked view ---------------------------
+@pytest.fixture
+def debug_urls(settings, tmp_path):
+    """The URLconf as it is built with DEBUG on (the first-run default of scripts/run)."""
+    import importlib
+
+    from django.urls import clear_url_caches
+
+    import config.urls
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.DEBUG = True
+    importlib.reload(config.urls)
+    clear_url_caches()
+    yield
+    settings.DEBUG = False
+    importlib.reload(config.urls)
+    clear_url_caches()
+
+
+@pytest.mark.django_db
+def test_with_debug_on_attachments_are_not_served_from_media(world, client, settings, tmp_path, debug_urls):  # noqa: F811
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from safety import services as safety_services
+
+    secret = b"%PDF-1.4 statement of the victim"
+    event = safety_services.report_hazard_event(
+        world.worker,
+        types=["physical_attack"],
+        occurred_at=timezone.now(),
+        place="Home visit",
+        injury="minor",
+        narrative="Pushed during a visit.",
+        attachments=[SimpleUploadedFile("statement.pdf", secret, "application/pdf")],
+    )
+    attachment = event.attachments.get()
+    assert (tmp_path / attachment.file.name).read_bytes() == secret
+    url = settings.MEDIA_URL if settings.MEDIA_URL.startswith("/") else "/" + settings.MEDIA_URL
+    response = client.get(url + attachment.file.name)
+    assert response.status_code == 404
+    assert secret not in b"".join(getattr(response, "streaming_content", [response.content]))
+    client.force_login(world.worker)  # signed in it is no different: only the checked view serves it
+    assert client.get(url + attachment.file.name).status_code == 404
+    assert client.get(reverse("safety:attachment", args=[attachment.pk])).status_code == 200
