@@ -45,6 +45,8 @@ ENV = {
     "REDIS_URL": REDIS,
     "DJANGO_SETTINGS_MODULE": "config.settings",
     "SECRET_KEY": "faults",
+    "FIELD_ENCRYPTION_KEYS": "ZmF1bHQtZHJpbGxzLWZpZWxkLWVuY3J5cHRpb24ta2U=",
+    "SEARCH_HASH_KEY": "fault-drills-search-hash-key",
     "DEBUG": "false",
     "SECURE": "false",
     "ALLOWED_HOSTS": "127.0.0.1,localhost",

@@ -54,6 +54,9 @@ def main():
         "DATABASE_URL": DB,
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "SECRET_KEY": "load-test",
+        # The bench data set is built with config.settings_test: read it with the same keys.
+        "FIELD_ENCRYPTION_KEYS": "dGVzdC1maWVsZC1lbmNyeXB0aW9uLWtleS0tMzJieXQ=",
+        "SEARCH_HASH_KEY": "test-search-hash-key-not-for-production",
         "DEBUG": "false",
         "SECURE": "false",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",

@@ -264,11 +264,23 @@ if EMAIL_DELIVERY not in ("celery", "outbox"):
 
     raise ImproperlyConfigured('EMAIL_DELIVERY must be "celery" or "outbox".')
 
-# --- Field encryption (national ID numbers) ----------------------------------
-# Keys for django-fernet-encrypted-fields; rotate by prepending a new key.
-SALT_KEY = env.list("FIELD_ENCRYPTION_KEYS", default=[SECRET_KEY])
-# Key for the keyed hash that allows exact search on encrypted values.
-SEARCH_HASH_KEY = env("SEARCH_HASH_KEY", default=SECRET_KEY)
+# --- Keys: field encryption (national ID numbers), search hashes, key rotation ------------
+# Older signing keys still accepted for sessions, password-reset links and signed values while
+# SECRET_KEY is being rotated (README, "Rotating keys").
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+# Fernet keys of their own, independent of SECRET_KEY: the first encrypts, all decrypt
+# (accounts.crypto). Rotate by putting a new key first and running `manage.py reencrypt_fields`.
+FIELD_ENCRYPTION_KEYS = env.list(
+    "FIELD_ENCRYPTION_KEYS",
+    default=["ZGV2ZWxvcG1lbnQta2V5LW5vdC1mb3ItcmVhbC11c2U="] if DEBUG else [],  # development only
+)
+# Key of the keyed hashes that allow exact search on encrypted values and hashed search terms in the log.
+SEARCH_HASH_KEY = env("SEARCH_HASH_KEY", default="development-search-hash-key-not-for-real-use" if DEBUG else "")
+for _name in ("FIELD_ENCRYPTION_KEYS", "SEARCH_HASH_KEY"):
+    if not vars()[_name]:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"{_name} must be set when DEBUG is off (it is not derived from SECRET_KEY).")
 
 # --- REST framework / OpenAPI -----------------------------------------------
 REST_FRAMEWORK = {

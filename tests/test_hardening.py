@@ -213,3 +213,134 @@ def test_with_debug_on_attachments_are_not_served_from_media(world, client, sett
     client.force_login(world.worker)  # signed in it is no different: only the checked view serves it
     assert client.get(url + attachment.file.name).status_code == 404
     assert client.get(reverse("safety:attachment", args=[attachment.pk])).status_code == 200
+
+
+# --- hole 18: field encryption with its own keys; a failure is an error, never the ciphertext ----------
+NEW_KEY = "bmV3LWtleS1mb3ItdGhlLXJvdGF0aW9uLXRlc3QtLS0="  # 32 bytes, url-safe base64
+
+
+def _person(id_number="A123456789"):
+    from referrals.models import Person
+
+    return Person.objects.create(name="Chen Yi", id_number=id_number)
+
+
+def _raw_id_number(person):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id_number FROM referrals_person WHERE id = %s", [person.pk])
+        return cursor.fetchone()[0]
+
+
+def _set_raw_id_number(person, value):
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE referrals_person SET id_number = %s WHERE id = %s", [value, person.pk])
+
+
+@pytest.mark.django_db
+def test_the_first_field_encryption_key_encrypts_and_it_is_not_derived_from_secret_key(settings):
+    from cryptography.fernet import Fernet
+
+    person = _person()
+    token = _raw_id_number(person)
+    assert "A123456789" not in token
+    assert Fernet(settings.FIELD_ENCRYPTION_KEYS[0]).decrypt(token.encode()).decode() == "A123456789"
+    settings.SECRET_KEY = "a-completely-different-secret-key-after-a-leak"  # rotating SECRET_KEY loses nothing
+    assert type(person).objects.get(pk=person.pk).id_number == "A123456789"
+
+
+@pytest.mark.django_db
+def test_all_field_encryption_keys_decrypt_and_reencrypt_fields_moves_rows_to_the_first(settings):
+    from cryptography.fernet import Fernet, InvalidToken
+    from django.core.management import call_command
+
+    from referrals.models import Person
+
+    old_key = settings.FIELD_ENCRYPTION_KEYS[0]
+    person = _person()
+    settings.FIELD_ENCRYPTION_KEYS = [NEW_KEY, old_key]
+    assert Person.objects.get(pk=person.pk).id_number == "A123456789"  # written under the old key
+    call_command("reencrypt_fields", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    token = _raw_id_number(person)
+    assert Fernet(NEW_KEY).decrypt(token.encode()).decode() == "A123456789"
+    with pytest.raises(InvalidToken):
+        Fernet(old_key).decrypt(token.encode())
+    settings.FIELD_ENCRYPTION_KEYS = [NEW_KEY]  # the old key can now be dropped
+    assert Person.objects.get(pk=person.pk).id_number == "A123456789"
+
+
+@pytest.mark.django_db
+def test_a_value_no_key_can_decrypt_raises_instead_of_showing_the_ciphertext(settings):
+    from cryptography.fernet import Fernet
+
+    from referrals.models import Person
+
+    person = _person()
+    _set_raw_id_number(person, Fernet(NEW_KEY).encrypt(b"B987654321").decode())  # a key we do not hold
+    with pytest.raises(Exception) as caught:
+        Person.objects.get(pk=person.pk)
+    assert "decrypt" in str(caught.value).lower()
+    assert "A123456789" not in str(caught.value) and "B987654321" not in str(caught.value)
+
+
+@pytest.mark.django_db
+def test_rotating_the_search_hash_key_then_reencrypt_fields_keeps_id_search_working(settings):
+    from django.core.management import call_command
+
+    from referrals.models import Person, id_number_hash
+
+    person = _person()
+    settings.SEARCH_HASH_KEY = "a-new-search-hash-key-for-id-numbers"
+    assert not Person.objects.filter(id_number_key=id_number_hash("A123456789")).exists()  # stale hashes
+    call_command("reencrypt_fields", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert list(Person.objects.filter(id_number_key=id_number_hash("A123456789"))) == [person]
+
+
+def _settings_in_a_subprocess(env, code):
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    clean = {k: v for k, v in os.environ.items() if k not in ("FIELD_ENCRYPTION_KEYS", "SEARCH_HASH_KEY")}
+    return subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); from django.conf import settings; {code}"],
+        cwd=settings.BASE_DIR,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        capture_output=True,
+        text=True,
+    )
+
+
+@pytest.mark.parametrize("missing", ["FIELD_ENCRYPTION_KEYS", "SEARCH_HASH_KEY"])
+def test_production_refuses_to_start_without_its_own_encryption_and_search_keys(missing):
+    env = {"DEBUG": "false", "SECRET_KEY": "s" * 50, "FIELD_ENCRYPTION_KEYS": NEW_KEY, "SEARCH_HASH_KEY": "h" * 40}
+    del env[missing]
+    result = _settings_in_a_subprocess(env, "print('started')")
+    assert result.returncode != 0 and missing in result.stderr
+
+
+def test_development_keys_are_not_the_secret_key():
+    result = _settings_in_a_subprocess(
+        {"DEBUG": "true", "SECRET_KEY": "dev-secret"},
+        "s = settings; print(s.SEARCH_HASH_KEY != s.SECRET_KEY, s.SECRET_KEY not in s.FIELD_ENCRYPTION_KEYS)",
+    )
+    assert result.stdout.split() == ["True", "True"], result.stderr
+
+
+@pytest.mark.django_db
+def test_reencrypt_fields_reads_rows_of_the_former_secret_key_derived_scheme(settings):
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+
+    from accounts import crypto
+    from referrals.models import Person
+
+    person = _person()
+    former = crypto.legacy_keys([settings.SECRET_KEY])[0]  # what django-fernet-encrypted-fields derived
+    _set_raw_id_number(person, Fernet(former).encrypt(b"A123456789").decode())
+    with pytest.raises(crypto.DecryptionError):
+        Person.objects.get(pk=person.pk)
+    call_command("reencrypt_fields", "--legacy-salt", settings.SECRET_KEY, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert Person.objects.get(pk=person.pk).id_number == "A123456789"
+    assert Fernet(settings.FIELD_ENCRYPTION_KEYS[0]).decrypt(_raw_id_number(person).encode()) == b"A123456789"
