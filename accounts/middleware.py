@@ -80,13 +80,16 @@ class HistoryContextMiddleware(pghistory.middleware.HistoryMiddleware):
 
 
 class HealthCheckMiddleware:
-    """Answer /healthz before host validation, so container probes by IP work."""
+    """Answer /healthz before host validation, so container probes by IP work.
+
+    A caller with a session cookie goes through the normal stack, so signed-in staff see details.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path == "/healthz":
+        if request.path == "/healthz" and settings.SESSION_COOKIE_NAME not in request.COOKIES:
             from accounts.views import healthz
 
             return healthz(request)
@@ -113,7 +116,10 @@ class DatabaseUnavailableMiddleware:
         if not isinstance(exception, (OperationalError, InterfaceError)):
             return None
         logging.getLogger(__name__).warning("database unavailable: %s", type(exception).__name__)
-        response = HttpResponse(_("The service is briefly unavailable. Please try again in a moment."),
-                                status=503, content_type="text/plain; charset=utf-8")
+        response = HttpResponse(
+            _("The service is briefly unavailable. Please try again in a moment."),
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
         response["Retry-After"] = "5"
         return response

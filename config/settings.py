@@ -175,6 +175,16 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
 
+# Password reset: links valid for one day; requests limited per client address and per account
+# (an account over its limit gets no further mail, and the page says the same as always).
+PASSWORD_RESET_TIMEOUT = 24 * 60 * 60
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env.int("PASSWORD_RESET_LIMIT_PER_ADDRESS", default=5)  # per hour
+PASSWORD_RESET_LIMIT_PER_ACCOUNT = env.int("PASSWORD_RESET_LIMIT_PER_ACCOUNT", default=3)  # per hour
+
+# /healthz tells anonymous callers only up or down; details go to signed-in staff and to
+# probes that send this token in an X-Healthz-Token header (unset: no token accepted).
+HEALTHZ_TOKEN = env("HEALTHZ_TOKEN", default="")
+
 # guardian: no anonymous user object; object grants use direct FK models.
 ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False
@@ -300,6 +310,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Referrals between police stations and social-work teams, worker safety and community policing.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and the docs pages describe every endpoint: signed-in users only, outside development.
+    "SERVE_PERMISSIONS": [
+        "rest_framework.permissions.AllowAny" if DEBUG else "rest_framework.permissions.IsAuthenticated"
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -344,3 +344,88 @@ def test_reencrypt_fields_reads_rows_of_the_former_secret_key_derived_scheme(set
     call_command("reencrypt_fields", "--legacy-salt", settings.SECRET_KEY, stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert Person.objects.get(pk=person.pk).id_number == "A123456789"
     assert Fernet(settings.FIELD_ENCRYPTION_KEYS[0]).decrypt(_raw_id_number(person).encode()) == b"A123456789"
+
+
+# --- hole 19: demo data, password reset, API docs, health check -------------------------------------
+@pytest.mark.django_db
+def test_seed_demo_refuses_to_run_with_debug_off(settings):
+    from django.core.management import CommandError, call_command
+
+    from accounts.models import Organization, User
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("seed_demo", verbosity=0)
+    assert not User.objects.exists() and not Organization.objects.exists()
+
+
+def _reset(client, email, ip="198.51.100.7"):
+    return client.post(reverse("password_reset"), {"email": email}, REMOTE_ADDR=ip)
+
+
+@pytest.mark.django_db
+def test_password_reset_is_rate_limited_per_account(client, mailoutbox):
+    from tests.factories import SocialWorkerFactory
+
+    user = SocialWorkerFactory()
+    for i in range(10):  # from ten different addresses
+        assert _reset(client, user.email, ip=f"198.51.100.{i + 1}").status_code == 302
+    assert 1 <= len(mailoutbox) <= 3  # the account is not flooded with reset mails
+
+
+@pytest.mark.django_db
+def test_password_reset_is_rate_limited_per_address(client, mailoutbox):
+    from tests.factories import SocialWorkerFactory
+
+    users = [SocialWorkerFactory() for _ in range(12)]
+    answers = [_reset(client, u.email).status_code for u in users]
+    assert answers[:5] == [302] * 5
+    assert answers[-1] == 429
+    assert len(mailoutbox) < len(users)
+    other = SocialWorkerFactory()
+    assert _reset(client, other.email, ip="203.0.113.50").status_code == 302  # other addresses unaffected
+
+
+@pytest.mark.django_db
+def test_password_reset_links_are_valid_for_one_day(settings, monkeypatch):
+    from datetime import datetime
+
+    from django.contrib.auth.tokens import default_token_generator as tokens
+
+    from tests.factories import SocialWorkerFactory
+
+    assert settings.PASSWORD_RESET_TIMEOUT == 24 * 60 * 60
+    user = SocialWorkerFactory()
+    issued = datetime.now()
+    monkeypatch.setattr(tokens, "_now", lambda: issued)
+    token = tokens.make_token(user)
+    monkeypatch.setattr(tokens, "_now", lambda: issued + timedelta(hours=23))
+    assert tokens.check_token(user, token)
+    monkeypatch.setattr(tokens, "_now", lambda: issued + timedelta(days=1, minutes=1))
+    assert not tokens.check_token(user, token)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/api/schema/", "/api/docs/", "/api/redoc/"])
+def test_api_schema_and_docs_need_sign_in_in_production(client, url):
+    from tests.factories import SocialWorkerFactory
+
+    assert client.get(url).status_code in (401, 403)
+    client.force_login(SocialWorkerFactory())
+    assert client.get(url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_healthz_tells_anonymous_callers_only_up_or_down(client, settings):
+    from tests.factories import AdministratorFactory, SocialWorkerFactory
+
+    assert client.get("/healthz").json() == {"status": "up"}
+    client.force_login(SocialWorkerFactory())
+    assert client.get("/healthz").json() == {"status": "up"}  # signed in, but not staff
+    client.force_login(AdministratorFactory())
+    details = client.get("/healthz").json()
+    assert details["database"] == "ok" and "broker" in details and "oldest_overdue_timer" in details
+    client.logout()
+    settings.HEALTHZ_TOKEN = "probe-token-for-the-monitoring-system"
+    assert client.get("/healthz", HTTP_X_HEALTHZ_TOKEN="wrong").json() == {"status": "up"}
+    assert "database" in client.get("/healthz", HTTP_X_HEALTHZ_TOKEN=settings.HEALTHZ_TOKEN).json()
