@@ -12,6 +12,7 @@ import os
 import pytest
 import schemathesis
 from django.core.wsgi import get_wsgi_application
+from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from rest_framework.authtoken.models import Token
@@ -119,3 +120,104 @@ def test_api_operation_never_fails_and_matches_its_schema(tokens, label):
     run()
     assert calls["n"] > 0
     assert not failures, "\n".join(failures[:5])
+
+
+# --- crafted input that the generator rarely tries: 400 with a field error, never 500 -----------------
+BAD_DATES = ["0000-01-01", "0001-01-01", "9999-12-31", "99999-01-01", "2026-13-45"]
+BAD_DATETIMES = ["0000-01-01T00:00", "0001-01-01T00:00", "9999-12-31T23:59", "99999-01-01T00:00", "2026-13-45T10:00"]
+GET_FILTERS = [  # (who, url, parameter, values)
+    ("supervisor", "/dashboards/", "start", BAD_DATES),
+    ("supervisor", "/dashboards/", "end", BAD_DATES),
+    ("supervisor", "/dashboards/charts/weekly.svg", "start", BAD_DATES),
+    ("supervisor", "/dashboards/charts/hazards.svg", "end", BAD_DATES),
+    ("station_head", "/dashboards/", "end", BAD_DATES),
+    ("supervisor", "/api/referrals/", "filed_after", BAD_DATETIMES),
+    ("supervisor", "/api/referrals/", "filed_before", BAD_DATETIMES),
+]
+
+
+def _people():
+    from types import SimpleNamespace
+
+    station = f.StationFactory()
+    agency = f.AgencyFactory(district=station.district)
+    team = f.TeamFactory(district=station.district, parent=agency)
+    StationTeamMatchFactory(station=station, team=team)
+    officer = f.OfficerFactory(organization=station)
+    referral = services.submit_referral(
+        officer,
+        persons=[({"name": "Fuzz Person", "address": "No. 1, Fuzz Rd."}, "subject")],
+        category="other",
+        level=3,
+        narrative="Fuzzing",
+        incident_at=timezone.now(),
+    )
+    return SimpleNamespace(
+        officer=officer,
+        worker=f.SocialWorkerFactory(organization=team),
+        supervisor=f.SupervisorFactory(organization=agency),
+        station_head=f.SupervisorFactory(organization=station),
+        referral=referral,
+    )
+
+
+def _field_errors(response):
+    if response["Content-Type"].startswith("application/json"):
+        return set(response.json())
+    form = response.context.get("form") if getattr(response, "context", None) else None
+    if form is not None:
+        return set(form.errors)
+    return {line.split(":", 1)[0] for line in response.content.decode().splitlines() if ":" in line}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+@pytest.mark.parametrize("who, url, param, value", [(w, u, p, v) for w, u, p, values in GET_FILTERS for v in values])
+def test_out_of_range_dates_in_filters_answer_400_with_a_field_error(client, who, url, param, value):
+    people = _people()
+    client.force_login(getattr(people, who))
+    response = client.get(url, {param: value})
+    assert response.status_code == 400, (url, param, value, response.status_code)
+    assert param in _field_errors(response)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", BAD_DATETIMES)
+def test_out_of_range_dates_in_visit_planning_answer_400_and_plan_nothing(client, value):
+    from safety.models import HomeVisit
+
+    people = _people()
+    client.force_login(people.worker)
+    response = client.post(
+        reverse("safety:visit_plan", args=[people.referral.pk]),
+        {"workers": [people.worker.pk], "planned_start": value, "expected_minutes": 60},
+    )
+    assert response.status_code == 400
+    assert "planned_start" in response.context["form"].errors
+    assert not HomeVisit.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "who, url, param",
+    [
+        ("supervisor", "/api/referrals/", "q"),
+        ("supervisor", "/api/referrals/", "category"),
+        ("worker", "/referrals/search/", "q"),
+        ("worker", "/referrals/queue/", "page"),
+        ("station_head", "/patrols/evaluation/", "period"),
+        ("supervisor", "/dashboards/", "category"),
+        ("worker", "/api/risk-flags/", "type"),
+        ("officer", "/referrals/file/", "origin_reference"),
+    ],
+)
+@pytest.mark.parametrize("value", ["\x00", "abc\x00def"])
+def test_a_nul_byte_in_a_query_parameter_answers_400_naming_the_parameter(client, who, url, param, value):
+    people = _people()
+    client.force_login(getattr(people, who))
+    response = client.get(url, {param: value})
+    assert response.status_code == 400, (url, param, response.status_code)
+    assert param in _field_errors(response)
+    assert client.get(url, {f"{param}\x00": "x"}).status_code == 400  # in a parameter's name too
