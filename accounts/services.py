@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
+from ipware import get_client_ip
 
 from accounts.models import AccessLog, Notification
 
@@ -150,7 +151,21 @@ def send_message(subject, body, from_email, to, html=None):
 
 
 def client_ip(request):
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address, for the sign-in lockout (AXES_CLIENT_IP_CALLABLE) and the access log.
+
+    Behind PROXY_COUNT reverse proxies it is the entry the outermost proxy appended to
+    X-Forwarded-For, counted from the right: whatever a client writes into the header itself
+    stays to the left and is never taken. Without a proxy the header is ignored.
+    """
+    remote = request.META.get("REMOTE_ADDR") or None
+    proxies = settings.PROXY_COUNT
+    if proxies <= 0:
+        return remote
+    # django-ipware counts the proxies listed in the header; the nearest one is REMOTE_ADDR, not listed.
+    ip, _routable = get_client_ip(
+        request, proxy_count=proxies - 1, request_header_order=["HTTP_X_FORWARDED_FOR"], strict=False
+    )
+    return ip or remote
 
 
 def keyed_hash(text):
