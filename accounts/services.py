@@ -150,6 +150,20 @@ def send_message(subject, body, from_email, to, html=None):
     return True
 
 
+def mint_api_token(user, *, days=None):
+    """A new API token for an integration account; returns the token (only its hash is stored)."""
+    from django.core.exceptions import PermissionDenied
+    from knox.models import AuthToken
+
+    if not (user.is_integration and user.is_active):
+        raise PermissionDenied(_("API tokens are only for active integration accounts."))
+    days = settings.API_TOKEN_DAYS if days is None else days
+    if not 1 <= days <= settings.API_TOKEN_DAYS:
+        raise ValueError(_("A token lasts 1 to %(days)d days.") % {"days": settings.API_TOKEN_DAYS})
+    _row, token = AuthToken.objects.create(user=user, expiry=timedelta(days=days))
+    return token
+
+
 def client_ip(request):
     """The client's address, for the sign-in lockout (AXES_CLIENT_IP_CALLABLE) and the access log.
 

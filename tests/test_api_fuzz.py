@@ -11,21 +11,25 @@ import os
 
 import pytest
 import schemathesis
+from django.conf import settings as django_settings
 from django.core.wsgi import get_wsgi_application
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import get_random_string
 from hypothesis import HealthCheck, given, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from accounts.models import User
+from accounts.services import mint_api_token
 from referrals import services
 from tests import factories as f
 from tests.referrals.factories import StationTeamMatchFactory
 
 EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "12"))
-ROLES = ("officer", "social_worker", "supervisor", "coordinator", "administrator")
+ROLES = ("officer", "social_worker", "supervisor", "coordinator", "administrator", "integration")
 CHECKS = [not_a_server_error, response_schema_conformance]
 
 
@@ -43,7 +47,8 @@ def _keep_the_test_connection():
 
 
 @pytest.fixture
-def tokens(db):
+def credentials(db):
+    """Request headers per role: the dispatch system with its API token, people with a session (and CSRF)."""
     station = f.StationFactory()
     team = f.TeamFactory(district=station.district)
     StationTeamMatchFactory(station=station, team=team)
@@ -53,6 +58,7 @@ def tokens(db):
         "supervisor": f.SupervisorFactory(organization=team.parent),
         "coordinator": f.CoordinatorFactory(organization__district=station.district),
         "administrator": f.AdministratorFactory(),
+        "integration": f.UserFactory(role=User.Role.INTEGRATION, organization=None),
     }
     for _ in range(2):
         services.submit_referral(
@@ -63,7 +69,17 @@ def tokens(db):
             narrative="Fuzzing",
             incident_at=timezone.now(),
         )
-    return {role: Token.objects.create(user=user).key for role, user in users.items()}
+    headers = {"integration": {"Authorization": f"Token {mint_api_token(users.pop('integration'))}"}}
+    for role, user in users.items():  # API tokens are for integration accounts only
+        client = Client()
+        client.force_login(user)
+        csrf = get_random_string(32)
+        session = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+        headers[role] = {
+            "Cookie": f"{django_settings.SESSION_COOKIE_NAME}={session}; {django_settings.CSRF_COOKIE_NAME}={csrf}",
+            "X-CSRFToken": csrf,
+        }
+    return headers
 
 
 def _schema():
@@ -92,7 +108,7 @@ def operation_labels():
 
 
 @pytest.mark.parametrize("label", operation_labels())
-def test_api_operation_never_fails_and_matches_its_schema(tokens, label):
+def test_api_operation_never_fails_and_matches_its_schema(credentials, label):
     operation = OPERATIONS[label]
     failures = []
     calls = {"n": 0}
@@ -109,7 +125,7 @@ def test_api_operation_never_fails_and_matches_its_schema(tokens, label):
     )
     def run(case):
         for role in ROLES:
-            response = case.call(headers={"Authorization": f"Token {tokens[role]}"})
+            response = case.call(headers=credentials[role])
             calls["n"] += 1
             try:
                 case.validate_response(response, checks=CHECKS)

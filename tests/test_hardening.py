@@ -429,3 +429,110 @@ def test_healthz_tells_anonymous_callers_only_up_or_down(client, settings):
     settings.HEALTHZ_TOKEN = "probe-token-for-the-monitoring-system"
     assert client.get("/healthz", HTTP_X_HEALTHZ_TOKEN="wrong").json() == {"status": "up"}
     assert "database" in client.get("/healthz", HTTP_X_HEALTHZ_TOKEN=settings.HEALTHZ_TOKEN).json()
+
+
+# --- API tokens: stored hashed, with an expiry, for integration accounts only -------------------------
+NOT_INTEGRATION = ["OfficerFactory", "SocialWorkerFactory", "SupervisorFactory", "AdministratorFactory"]
+REFUSED = (401, 403)  # not authenticated (DRF answers 403 when session authentication comes first)
+
+
+def _api(token):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return client
+
+
+def _dispatch():
+    from accounts.models import User
+    from tests.factories import UserFactory
+
+    return UserFactory(role=User.Role.INTEGRATION, organization=None)
+
+
+@pytest.mark.django_db
+def test_api_tokens_are_stored_hashed_with_an_expiry(settings):
+    from knox.models import AuthToken
+
+    from accounts import services as account_services
+
+    dispatch = _dispatch()
+    token = account_services.mint_api_token(dispatch)
+    row = AuthToken.objects.get(user=dispatch)
+    assert token != row.digest and token not in row.digest  # only a hash is stored
+    assert row.expiry is not None
+    assert timezone.now() < row.expiry <= timezone.now() + timedelta(days=settings.API_TOKEN_DAYS)
+    assert _api(token).get("/api/referrals/").status_code == 200
+    assert _api(token[:-1] + ("A" if token[-1] != "A" else "B")).get("/api/referrals/").status_code in REFUSED
+    assert "rest_framework.authtoken" not in settings.INSTALLED_APPS  # no tokens kept in clear
+
+
+@pytest.mark.django_db
+def test_an_expired_token_is_refused():
+    from knox.models import AuthToken
+
+    from accounts import services as account_services
+
+    dispatch = _dispatch()
+    token = account_services.mint_api_token(dispatch)
+    AuthToken.objects.filter(user=dispatch).update(expiry=timezone.now() - timedelta(seconds=1))
+    assert _api(token).get("/api/referrals/").status_code in REFUSED
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("factory", NOT_INTEGRATION)
+def test_tokens_are_minted_only_for_integration_accounts(factory):
+    from django.core.exceptions import PermissionDenied
+    from django.core.management import CommandError, call_command
+    from knox.models import AuthToken
+
+    from accounts import services as account_services
+    from tests import factories
+
+    user = getattr(factories, factory)()
+    with pytest.raises(PermissionDenied):
+        account_services.mint_api_token(user)
+    with pytest.raises(CommandError):
+        call_command("mint_api_token", user.username, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert not AuthToken.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_token_stops_working_when_its_account_is_no_longer_an_integration_account():
+    from accounts import services as account_services
+    from accounts.models import User
+
+    dispatch = _dispatch()
+    token = account_services.mint_api_token(dispatch)
+    User.objects.filter(pk=dispatch.pk).update(role=User.Role.OFFICER)
+    assert _api(token).get("/api/referrals/").status_code in REFUSED
+
+
+@pytest.mark.django_db
+def test_mint_api_token_prints_the_token_once():
+    import io
+
+    from django.core.management import call_command
+
+    dispatch = _dispatch()
+    out = io.StringIO()
+    call_command("mint_api_token", dispatch.username, "--days", "30", stdout=out)
+    token = out.getvalue().strip().splitlines()[-1]
+    assert _api(token).get("/api/referrals/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_admin_mints_tokens_only_for_integration_accounts(client):
+    from knox.models import AuthToken
+
+    from tests.factories import AdministratorFactory, OfficerFactory
+
+    client.force_login(AdministratorFactory())
+    dispatch, officer = _dispatch(), OfficerFactory()
+    url = reverse("admin:knox_authtoken_add")
+    refused = client.post(url, {"user": officer.pk, "days": 30})
+    assert refused.status_code == 200 and not AuthToken.objects.exists()
+    assert client.post(url, {"user": dispatch.pk, "days": 30}).status_code == 302
+    row = AuthToken.objects.get()
+    assert row.user == dispatch and row.expiry is not None
