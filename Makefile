@@ -14,5 +14,5 @@ bench:      ## city-scale data set on PostgreSQL, then page, search and sweep ti
 	scripts/bench
 load:       ## 50 concurrent API users for 60 s against gunicorn (after make bench)
 	scripts/load
-faults:     ## timer and notification fault drills (restarts local Redis and PostgreSQL)
+faults:     ## timer and notification fault drills, incl. a mail server that never answers (restarts local Redis and PostgreSQL)
 	scripts/faults

@@ -1,8 +1,13 @@
+from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.validators import MaxValueValidator
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from knox.models import AuthToken
 
+from accounts import services
 from accounts.models import (
     AccessLog,
     Agreement,
@@ -208,3 +213,59 @@ class RetentionRunAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- API tokens (django-rest-knox): minted here only for integration accounts, shown once -------------
+class ApiTokenAddForm(forms.ModelForm):
+    days = forms.IntegerField(label=_("Valid for (days)"), min_value=1)
+
+    class Meta:
+        model = AuthToken
+        fields = ["user"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = User.objects.filter(role=User.Role.INTEGRATION, is_active=True)
+        self.fields["user"].label = _("Integration account")
+        self.fields["days"].max_value = settings.API_TOKEN_DAYS
+        self.fields["days"].initial = settings.API_TOKEN_DAYS
+        self.fields["days"].validators.append(MaxValueValidator(settings.API_TOKEN_DAYS))
+        self.token = None
+
+    def save(self, commit=True):
+        self.token = services.mint_api_token(self.cleaned_data["user"], days=self.cleaned_data["days"])
+        self.save_m2m = lambda: None
+        return AuthToken.objects.filter(user=self.cleaned_data["user"]).order_by("-created").first()
+
+
+admin.site.unregister(AuthToken)
+
+
+@admin.register(AuthToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["user", "created", "expiry"]
+    list_select_related = ["user"]
+    search_fields = ["user__username"]
+    fields = ["user", "created", "expiry"]
+    readonly_fields = ["user", "created", "expiry"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = ApiTokenAddForm
+            kwargs["fields"] = ["user", "days"]
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return ["user", "days"] if obj is None else self.fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def has_change_permission(self, request, obj=None):
+        return False  # revoke (delete) and mint a new one instead
+
+    def save_model(self, request, obj, form, change):
+        # The form minted the token; it is shown this once and only its hash is kept.
+        self.message_user(
+            request, _("New API token (copy it now, it is not shown again): %(token)s") % {"token": form.token}
+        )

@@ -80,13 +80,16 @@ class HistoryContextMiddleware(pghistory.middleware.HistoryMiddleware):
 
 
 class HealthCheckMiddleware:
-    """Answer /healthz before host validation, so container probes by IP work."""
+    """Answer /healthz before host validation, so container probes by IP work.
+
+    A caller with a session cookie goes through the normal stack, so signed-in staff see details.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path == "/healthz":
+        if request.path == "/healthz" and settings.SESSION_COOKIE_NAME not in request.COOKIES:
             from accounts.views import healthz
 
             return healthz(request)

@@ -6,11 +6,12 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives, send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
+from ipware import get_client_ip
 
 from accounts.models import AccessLog, Notification
 
@@ -114,19 +115,71 @@ def deliver_email(notification_id):
     return True
 
 
-def deliver_pending_emails(older_than=timedelta(seconds=30), limit=500):
-    """Outbox sweep: e-mails whose queued task never ran (broker down, worker killed)."""
+def deliver_pending_emails(older_than=timedelta(seconds=30), limit=500, give_up_after=2):
+    """Outbox sweep: e-mails whose queued task never ran (broker down, worker killed), and in embedded
+    mode every e-mail. After ``give_up_after`` failures in a row the mail server is taken to be down
+    and the rest wait for the next round, so one round lasts at most a few SMTP timeouts."""
     cutoff = timezone.now() - older_than
     ids = list(
         Notification.objects.filter(email_state=Notification.EmailState.PENDING, created_at__lte=cutoff)
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )
-    return sum(1 for nid in ids if deliver_email(nid))
+    sent = failed_in_a_row = 0
+    for nid in ids:
+        if deliver_email(nid):
+            sent += 1
+            failed_in_a_row = 0
+        elif Notification.objects.filter(pk=nid, email_state=Notification.EmailState.PENDING).exists():
+            failed_in_a_row += 1
+            if failed_in_a_row >= give_up_after:
+                break
+    return sent
+
+
+def send_message(subject, body, from_email, to, html=None):
+    """Send a one-off message (not a notification); failures are logged, never raised to the caller."""
+    message = EmailMultiAlternatives(subject, body, from_email, to)
+    if html:
+        message.attach_alternative(html, "text/html")
+    try:
+        message.send()
+    except Exception:  # noqa: BLE001 - the user can ask again; nothing to retry from here
+        log.warning("one-off e-mail failed", exc_info=True)
+        return False
+    return True
+
+
+def mint_api_token(user, *, days=None):
+    """A new API token for an integration account; returns the token (only its hash is stored)."""
+    from django.core.exceptions import PermissionDenied
+    from knox.models import AuthToken
+
+    if not (user.is_integration and user.is_active):
+        raise PermissionDenied(_("API tokens are only for active integration accounts."))
+    days = settings.API_TOKEN_DAYS if days is None else days
+    if not 1 <= days <= settings.API_TOKEN_DAYS:
+        raise ValueError(_("A token lasts 1 to %(days)d days.") % {"days": settings.API_TOKEN_DAYS})
+    _row, token = AuthToken.objects.create(user=user, expiry=timedelta(days=days))
+    return token
 
 
 def client_ip(request):
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address, for the sign-in lockout (AXES_CLIENT_IP_CALLABLE) and the access log.
+
+    Behind PROXY_COUNT reverse proxies it is the entry the outermost proxy appended to
+    X-Forwarded-For, counted from the right: whatever a client writes into the header itself
+    stays to the left and is never taken. Without a proxy the header is ignored.
+    """
+    remote = request.META.get("REMOTE_ADDR") or None
+    proxies = settings.PROXY_COUNT
+    if proxies <= 0:
+        return remote
+    # django-ipware counts the proxies listed in the header; the nearest one is REMOTE_ADDR, not listed.
+    ip, _routable = get_client_ip(
+        request, proxy_count=proxies - 1, request_header_order=["HTTP_X_FORWARDED_FOR"], strict=False
+    )
+    return ip or remote
 
 
 def keyed_hash(text):

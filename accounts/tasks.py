@@ -1,14 +1,32 @@
+import logging
+import threading
+import time
+
 from celery import shared_task
+from django.conf import settings
 
 from accounts import services, timers
 
+log = logging.getLogger(__name__)
 
-@shared_task(acks_late=True)
+# An SMTP session is a handful of exchanges, each bounded by EMAIL_TIMEOUT; past these limits the send is
+# abandoned (the row stays in the outbox) so a silent mail server cannot hold an `email` worker for ever.
+EMAIL_SOFT_TIME_LIMIT = settings.EMAIL_TIMEOUT * 4
+EMAIL_TIME_LIMIT = EMAIL_SOFT_TIME_LIMIT + 15
+
+
+@shared_task(acks_late=True, soft_time_limit=EMAIL_SOFT_TIME_LIMIT, time_limit=EMAIL_TIME_LIMIT)
 def send_notification_email(notification_id):
     return services.deliver_email(notification_id)
 
 
-@shared_task
+@shared_task(soft_time_limit=EMAIL_SOFT_TIME_LIMIT, time_limit=EMAIL_TIME_LIMIT)
+def send_email_message(subject, body, from_email, to, html=None):
+    """A message that is not a notification (password reset): sent once, not kept in the outbox."""
+    return services.send_message(subject, body, from_email, to, html)
+
+
+@shared_task(soft_time_limit=EMAIL_SOFT_TIME_LIMIT * 10, time_limit=EMAIL_SOFT_TIME_LIMIT * 10 + 15)
 def deliver_pending_emails():
     return services.deliver_pending_emails()
 
@@ -37,15 +55,32 @@ _broker_down_until = 0.0
 
 
 def queue_email(notification_id):
-    """Queue the e-mail; if the broker is down the row stays pending for the outbox sweep."""
-    global _broker_down_until
-    import logging
-    import time
+    """Queue the e-mail; never send it here (callers are requests and timer sweeps).
 
+    Without a broker (EMAIL_DELIVERY "outbox") the row simply stays pending for the outbox sender;
+    if the broker is down it stays pending for the outbox sweep.
+    """
+    global _broker_down_until
+
+    if settings.EMAIL_DELIVERY != "celery":
+        return  # run_timers' mail thread sends it
     if time.monotonic() < _broker_down_until:
         return  # the outbox sweep (deliver_pending_emails) sends it once the broker is back
     try:
         send_notification_email.delay(notification_id)
     except Exception:  # noqa: BLE001 - broker unavailable: deliver_pending_emails retries
         _broker_down_until = time.monotonic() + BROKER_RETRY_AFTER
-        logging.getLogger(__name__).warning("broker unavailable; notification %s left in outbox", notification_id)
+        log.warning("broker unavailable; notification %s left in outbox", notification_id)
+
+
+def queue_message(subject, body, from_email, to, html=None):
+    """Send a one-off message apart from the caller: a task on the `email` queue, or a thread without a broker."""
+    if settings.EMAIL_DELIVERY == "celery":
+        try:
+            send_email_message.delay(subject, body, from_email, list(to), html)
+        except Exception:  # noqa: BLE001 - broker unavailable: the user can ask again
+            log.warning("broker unavailable; a one-off e-mail was not queued")
+        return
+    threading.Thread(
+        target=services.send_message, args=(subject, body, from_email, list(to), html), daemon=True
+    ).start()

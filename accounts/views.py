@@ -1,3 +1,5 @@
+import hmac
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -12,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts import services
-from accounts.forms import LanguageForm, LoginForm
+from accounts import ratelimit, services
+from accounts.forms import LanguageForm, LoginForm, QueuedPasswordResetForm
 from accounts.middleware import SESSION_TZ, AgreementMiddleware
 from accounts.models import Agreement, Notification
 from accounts.visibility import get_visible_or_404
@@ -52,6 +54,21 @@ class LoginView(auth_views.LoginView):
             samesite=settings.LANGUAGE_COOKIE_SAMESITE,
         )
         return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Reset links by e-mail, limited per client address (429) and per account (silently: no more mail)."""
+
+    form_class = QueuedPasswordResetForm
+
+    def post(self, request, *args, **kwargs):
+        address = services.client_ip(request) or "unknown"
+        if not ratelimit.allow("password-reset-address", address, settings.PASSWORD_RESET_LIMIT_PER_ADDRESS, 3600):
+            form = self.get_form()
+            form.errors.clear()
+            form.add_error(None, _("Too many requests from your address. Please try again later."))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
 
 
 @require_POST
@@ -106,28 +123,50 @@ def notification_read_all(request):
 
 @never_cache
 def healthz(request):
-    """Liveness and readiness for load balancers and compose health checks."""
+    """Liveness and readiness for load balancers and compose health checks.
+
+    Anonymous callers learn only "up" or "down" (200 or 503); signed-in staff and probes with
+    HEALTHZ_TOKEN also get the database, broker and timer state.
+    """
     from accounts import timers
 
-    status = {"status": "ok"}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        status["database"] = "ok"
-    except Exception:  # noqa: BLE001 - report, do not raise
-        status["database"] = "error"
+    database_ok = _database_ok()
+    code = 200 if database_ok else 503
+    if not _may_see_health_details(request):
+        return JsonResponse({"status": "up" if database_ok else "down"}, status=code)
+    status = {"status": "ok", "database": "ok" if database_ok else "error"}
+    if not database_ok:
         status["status"] = "error"
     status["broker"] = broker_state()
-    if status["broker"] == "error":
+    if status["broker"] == "error" and database_ok:
         status["status"] = "degraded"
     oldest = None
-    if status["database"] == "ok":
+    if database_ok:
         try:
             oldest = timers.oldest_overdue()
         except Exception:  # noqa: BLE001 - the database went away between the two queries
             status["database"] = status["status"] = "error"
+            code = 503
     status["oldest_overdue_timer"] = oldest[0].isoformat() if oldest else None
-    return JsonResponse(status, status=200 if status["database"] == "ok" else 503)
+    return JsonResponse(status, status=code)
+
+
+def _database_ok():
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True
+    except Exception:  # noqa: BLE001 - report, do not raise
+        return False
+
+
+def _may_see_health_details(request):
+    token = settings.HEALTHZ_TOKEN
+    offered = request.headers.get("X-Healthz-Token", "")
+    if token and offered and hmac.compare_digest(offered.encode(), token.encode()):
+        return True
+    user = getattr(request, "user", None)  # absent when the middleware answers before authentication
+    return bool(user is not None and user.is_authenticated and (user.is_staff or user.is_administrator))
 
 
 def broker_state():

@@ -3,6 +3,8 @@
 1. kill -9 a Celery worker in the middle of a sweep, restart it: every due escalation fires once.
 2. stop Redis, file referrals (they succeed; e-mails wait in the outbox), start Redis: each delivered once.
 3. restart PostgreSQL while gunicorn runs: requests fail cleanly, then succeed without manual action.
+4. a mail server that accepts connections and never answers (Celery, then embedded ``run_timers``):
+   missed-check-out level 1 alerts still fire within one sweep interval.
 
 Uses this machine's PostgreSQL (BENCH_DATABASE_URL, a scratch database) and Redis on 127.0.0.1:6379.
 """
@@ -43,12 +45,16 @@ ENV = {
     "REDIS_URL": REDIS,
     "DJANGO_SETTINGS_MODULE": "config.settings",
     "SECRET_KEY": "faults",
+    "FIELD_ENCRYPTION_KEYS": "ZmF1bHQtZHJpbGxzLWZpZWxkLWVuY3J5cHRpb24ta2U=",
+    "SEARCH_HASH_KEY": "fault-drills-search-hash-key",
     "DEBUG": "false",
     "SECURE": "false",
     "ALLOWED_HOSTS": "127.0.0.1,localhost",
     "EMAIL_URL": "dummymail://",
     "TIMER_SWEEP_INTERVAL": "3600",
 }
+SWEEP_INTERVAL = 10  # seconds, for the hung-mail drills (production: TIMER_SWEEP_INTERVAL, 60)
+ON_TIME = SWEEP_INTERVAL + 1  # a deadline waits at most one interval for the next sweep, plus the sweep itself
 
 
 def _setup():
@@ -56,14 +62,16 @@ def _setup():
     for sql in (f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}"):
         subprocess.run(["psql", admin, "-qc", sql], check=True)
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], check=True, env=ENV)
-    subprocess.run([sys.executable, "manage.py", "seed_demo"], check=True, env=ENV, stdout=subprocess.DEVNULL)
+    subprocess.run(  # demo data is for development sites only: seed_demo wants DEBUG
+        [sys.executable, "manage.py", "seed_demo"], check=True, env={**ENV, "DEBUG": "true"}, stdout=subprocess.DEVNULL
+    )
     os.environ.update(ENV)
     import django
 
     django.setup()
 
 
-def _worker():
+def _worker(queues="celery,email", env=None, name="worker"):
     return subprocess.Popen(
         [
             sys.executable,
@@ -74,13 +82,17 @@ def _worker():
             "worker",
             "-c",
             "2",
+            "-Q",
+            queues,
+            "-n",
+            f"{name}@%h",
             "-l",
             "warning",
             "--without-heartbeat",
             "--without-gossip",
             "--without-mingle",
         ],
-        env=ENV,
+        env=env or ENV,
     )
 
 
@@ -227,6 +239,154 @@ def drill_postgres_restart(port=8766):
     )
 
 
+def _black_hole():
+    """A mail server that accepts TCP connections and never says a word."""
+    import socket
+
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen(128)
+    return server, {"EMAIL_URL": f"smtp://127.0.0.1:{server.getsockname()[1]}", "EMAIL_TIMEOUT": "10"}
+
+
+def _overdue_visits(n, due_in=timedelta(seconds=2)):
+    """Started visits whose check-out falls due in a moment (recipients: the team's supervisors, by e-mail)."""
+    from django.utils import timezone
+
+    from accounts.models import User
+    from safety.models import HomeVisit
+
+    worker = User.objects.get(username="worker1")
+    referral = _file_referrals(1, level=3)[0]
+    due = timezone.now() + due_in
+    visits = []
+    for i in range(n):
+        visit = HomeVisit.objects.create(
+            referral=referral,
+            address=f"drill {i}",
+            planned_start=due - timedelta(minutes=75),
+            expected_minutes=60,
+            status=HomeVisit.Status.STARTED,
+            planned_by=worker,
+            started_at=due - timedelta(minutes=75),
+            expected_end_at=due - timedelta(minutes=15),
+            check_out_due_at=due,
+        )
+        visit.workers.set([worker])
+        visits.append(visit)
+    return visits, due
+
+
+def _alert_delays(visits, due, wait):
+    """Seconds from the check-out deadline to each level 1 alert (None: not raised within ``wait``)."""
+    from safety.models import SafetyAlert
+
+    deadline = time.time() + wait
+    while time.time() < deadline:
+        raised = dict(
+            SafetyAlert.objects.filter(visit__in=visits, kind="missed_check_out", level=1).values_list(
+                "visit_id", "raised_at"
+            )
+        )
+        if len(raised) == len(visits):
+            break
+        time.sleep(0.5)
+    return [round((raised[v.pk] - due).total_seconds(), 1) if v.pk in raised else None for v in visits]
+
+
+def _mail_counts():
+    """(send attempts so far, e-mails sent so far) over the whole outbox."""
+    from django.db.models import Count, Q, Sum
+
+    from accounts.models import Notification
+
+    totals = Notification.objects.aggregate(
+        attempts=Sum("email_attempts"), sent=Count("pk", filter=Q(email_state="sent"))
+    )
+    return totals["attempts"] or 0, totals["sent"]
+
+
+def _purge():
+    """Empty both Celery queues (tasks left by an earlier drill would point at rows that no longer exist)."""
+    from config.celery import app
+
+    with app.connection_for_write() as conn:
+        for queue in ("celery", "email"):
+            conn.default_channel.queue_purge(queue)
+
+
+def drill_hung_smtp_celery(n=5):
+    """Workers as in docker-compose (sweeps on "celery", e-mail on "email"); beat's role is played here."""
+    from django.utils import timezone
+
+    from accounts import tasks
+
+    server, mail_env = _black_hole()
+    env = {**ENV, **mail_env}
+    _purge()
+    attempts, sent = _mail_counts()
+    worker, mailer = _worker("celery", env, "worker"), _worker("email", env, "mailer")
+    try:
+        time.sleep(4)
+        _file_referrals(6, level=3)  # e-mails that occupy both mailer slots on the silent server
+        visits, due = _overdue_visits(n)
+        time.sleep(max(0.0, (due - timezone.now()).total_seconds()))
+        sweeps_until = time.time() + SWEEP_INTERVAL * 2
+        while time.time() < sweeps_until:  # beat: one sweep per interval
+            tasks.sweep_timers.delay()
+            delays = _alert_delays(visits, due, wait=SWEEP_INTERVAL)
+            if None not in delays:
+                break
+        hung, sent = (after - before for after, before in zip(_mail_counts(), (attempts, sent), strict=True))
+    finally:
+        for process in (worker, mailer):
+            process.send_signal(signal.SIGTERM)
+        for process in (worker, mailer):
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        server.close()
+        _purge()
+    ok = None not in delays and max(delays) <= ON_TIME and hung > 0 and sent == 0
+    return ok, (
+        f"sweep every {SWEEP_INTERVAL} s; level 1 alerts {delays} s after the deadline; "
+        f"{hung} e-mails hung on the silent server, {sent} sent"
+    )
+
+
+def drill_hung_smtp_embedded(n=5):
+    """No broker: run_timers sweeps; its mail thread is stuck on the silent server."""
+    server, mail_env = _black_hole()
+    env = {k: v for k, v in {**ENV, **mail_env}.items() if k != "REDIS_URL"}
+    attempts, sent = _mail_counts()
+    timer_loop = subprocess.Popen(
+        [sys.executable, "manage.py", "run_timers", "--interval", str(SWEEP_INTERVAL)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(3)
+        _file_referrals(6, level=3)
+        visits, due = _overdue_visits(n)
+        delays = _alert_delays(visits, due, wait=SWEEP_INTERVAL + 5)
+        time.sleep(3)
+        hung, sent = (after - before for after, before in zip(_mail_counts(), (attempts, sent), strict=True))
+    finally:
+        timer_loop.send_signal(signal.SIGTERM)
+        try:
+            timer_loop.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            timer_loop.kill()
+        server.close()
+        _purge()  # this process filed with a broker configured; nobody consumes those here
+    ok = None not in delays and max(delays) <= ON_TIME and hung > 0 and sent == 0
+    return ok, (
+        f"run_timers every {SWEEP_INTERVAL} s; level 1 alerts {delays} s after the deadline; "
+        f"{hung} e-mails hung on the silent server, {sent} sent"
+    )
+
+
 def main():
     _setup()
     results = []
@@ -234,6 +394,8 @@ def main():
         ("worker killed mid-sweep", drill_worker_killed),
         ("Redis down while filing", drill_redis_down),
         ("PostgreSQL restarted under the web server", drill_postgres_restart),
+        ("mail server never answers (Celery)", drill_hung_smtp_celery),
+        ("mail server never answers (embedded run_timers)", drill_hung_smtp_embedded),
     ):
         try:
             ok, detail = drill()

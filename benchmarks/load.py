@@ -23,17 +23,22 @@ def _django():
     django.setup()
 
 
-def _tokens():
-    from rest_framework.authtoken.models import Token
+def _sessions():
+    """Signed-in sessions of 50 officers and 50 workers (API tokens are for integration accounts only)."""
+    from django.conf import settings
+    from django.test import Client
 
     from accounts.models import User
 
-    def keys(prefix):
-        return [
-            Token.objects.get_or_create(user=u)[0].key for u in User.objects.filter(username__startswith=prefix)[:50]
-        ]
+    def cookies(prefix):
+        out = []
+        for user in User.objects.filter(username__startswith=prefix)[:50]:
+            client = Client()
+            client.force_login(user)
+            out.append(client.cookies[settings.SESSION_COOKIE_NAME].value)
+        return out
 
-    return {"officers": keys("bofficer"), "workers": keys("bworker")}
+    return {"officers": cookies("bofficer"), "workers": cookies("bworker")}
 
 
 def _rss_mb(pids):
@@ -54,6 +59,9 @@ def main():
         "DATABASE_URL": DB,
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "SECRET_KEY": "load-test",
+        # The bench data set is built with config.settings_test: read it with the same keys.
+        "FIELD_ENCRYPTION_KEYS": "dGVzdC1maWVsZC1lbmNyeXB0aW9uLWtleS0tMzJieXQ=",
+        "SEARCH_HASH_KEY": "test-search-hash-key-not-for-production",
         "DEBUG": "false",
         "SECURE": "false",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -64,7 +72,7 @@ def main():
     _django()
     from referrals.models import Referral
 
-    tokens = _tokens()
+    sessions = _sessions()
     before = Referral.objects.count()
     server = subprocess.Popen(
         [
@@ -114,7 +122,7 @@ def main():
                 "--stop-timeout",
                 "20",
             ],
-            env={**env, "LOAD_TOKENS": json.dumps(tokens), "LOAD_SUMMARY": str(summary)},
+            env={**env, "LOAD_SESSIONS": json.dumps(sessions), "LOAD_SUMMARY": str(summary)},
             capture_output=True,
             text=True,
         )

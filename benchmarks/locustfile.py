@@ -1,4 +1,4 @@
-"""Load: officers file referrals, workers read their queue and open cases (token auth on the API)."""
+"""Load: officers file referrals, workers read their queue and open cases (signed-in sessions on the API)."""
 
 import json
 import os
@@ -7,7 +7,16 @@ import uuid
 
 from locust import HttpUser, between, events, task
 
-TOKENS = json.loads(os.environ["LOAD_TOKENS"])
+SESSIONS = json.loads(os.environ["LOAD_SESSIONS"])
+CSRF = "loadtestcsrftokenloadtestcsrftok"  # 32 characters: the cookie and the header must match
+
+
+def _sign_in(user, sessions):
+    user.client.cookies.set("sessionid", random.choice(sessions))
+    user.client.cookies.set("csrftoken", CSRF)
+    user.client.headers["X-CSRFToken"] = CSRF
+
+
 CREATED = {"ok": 0}
 SERVER_ERRORS = {"n": 0}
 
@@ -23,7 +32,7 @@ class Officer(HttpUser):
     wait_time = between(0.2, 1.0)
 
     def on_start(self):
-        self.client.headers["Authorization"] = f"Token {random.choice(TOKENS['officers'])}"
+        _sign_in(self, SESSIONS["officers"])
 
     @task
     def file_referral(self):
@@ -52,7 +61,7 @@ class Worker(HttpUser):
     wait_time = between(0.2, 1.0)
 
     def on_start(self):
-        self.client.headers["Authorization"] = f"Token {random.choice(TOKENS['workers'])}"
+        _sign_in(self, SESSIONS["workers"])
         self.ids = []
 
     @task(3)

@@ -37,7 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "accounts.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "accounts.validation.RejectNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -138,6 +139,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout"
 # A failed publish must not block a request: the outbox sweep delivers later.
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TIMEZONE = "UTC"
+# E-mail has its own queue and worker, so a hanging mail server never takes the slots of the timer sweeps.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "accounts.tasks.send_notification_email": {"queue": "email"},
+    "accounts.tasks.send_email_message": {"queue": "email"},
+    "accounts.tasks.deliver_pending_emails": {"queue": "email"},
+}
 # How often the timer sweep runs (seconds); the sweep itself is idempotent.
 TIMER_SWEEP_INTERVAL = env.int("TIMER_SWEEP_INTERVAL", default=60)
 
@@ -167,7 +175,18 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+# One client-address function for the lockout and the access log (django-ipware, PROXY_COUNT below).
+AXES_CLIENT_IP_CALLABLE = "accounts.services.client_ip"
+
+# Password reset: links valid for one day; requests limited per client address and per account
+# (an account over its limit gets no further mail, and the page says the same as always).
+PASSWORD_RESET_TIMEOUT = 24 * 60 * 60
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env.int("PASSWORD_RESET_LIMIT_PER_ADDRESS", default=5)  # per hour
+PASSWORD_RESET_LIMIT_PER_ACCOUNT = env.int("PASSWORD_RESET_LIMIT_PER_ACCOUNT", default=3)  # per hour
+
+# /healthz tells anonymous callers only up or down; details go to signed-in staff and to
+# probes that send this token in an X-Healthz-Token header (unset: no token accepted).
+HEALTHZ_TOKEN = env("HEALTHZ_TOKEN", default="")
 
 # guardian: no anonymous user object; object grants use direct FK models.
 ANONYMOUS_USER_NAME = None
@@ -195,8 +214,12 @@ SECURE_HSTS_PRELOAD = SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-if env.bool("BEHIND_TLS_PROXY", default=False):
+BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Reverse proxies in front of the app, each appending the address it saw to X-Forwarded-For.
+# 0: the client is REMOTE_ADDR and X-Forwarded-For is ignored (a client could forge it).
+PROXY_COUNT = env.int("PROXY_COUNT", default=1 if BEHIND_TLS_PROXY else 0)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 X_FRAME_OPTIONS = "DENY"
 
@@ -247,18 +270,40 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="no-reply@police-social-work.local")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Seconds a mail server may stay silent before a send gives up (and the e-mail waits for a retry).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# Requests and timer sweeps never talk to the mail server themselves: they queue the e-mail.
+# "celery": a task on the separate `email` queue (its own worker, with time limits);
+# "outbox": the row waits in the database outbox and `run_timers` sends it from its own thread.
+EMAIL_DELIVERY = env("EMAIL_DELIVERY", default="outbox" if EMBEDDED else "celery")
+if EMAIL_DELIVERY not in ("celery", "outbox"):
+    from django.core.exceptions import ImproperlyConfigured
 
-# --- Field encryption (national ID numbers) ----------------------------------
-# Keys for django-fernet-encrypted-fields; rotate by prepending a new key.
-SALT_KEY = env.list("FIELD_ENCRYPTION_KEYS", default=[SECRET_KEY])
-# Key for the keyed hash that allows exact search on encrypted values.
-SEARCH_HASH_KEY = env("SEARCH_HASH_KEY", default=SECRET_KEY)
+    raise ImproperlyConfigured('EMAIL_DELIVERY must be "celery" or "outbox".')
+
+# --- Keys: field encryption (national ID numbers), search hashes, key rotation ------------
+# Older signing keys still accepted for sessions, password-reset links and signed values while
+# SECRET_KEY is being rotated (README, "Rotating keys").
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+# Fernet keys of their own, independent of SECRET_KEY: the first encrypts, all decrypt
+# (accounts.crypto). Rotate by putting a new key first and running `manage.py reencrypt_fields`.
+FIELD_ENCRYPTION_KEYS = env.list(
+    "FIELD_ENCRYPTION_KEYS",
+    default=["ZGV2ZWxvcG1lbnQta2V5LW5vdC1mb3ItcmVhbC11c2U="] if DEBUG else [],  # development only
+)
+# Key of the keyed hashes that allow exact search on encrypted values and hashed search terms in the log.
+SEARCH_HASH_KEY = env("SEARCH_HASH_KEY", default="development-search-hash-key-not-for-real-use" if DEBUG else "")
+for _name in ("FIELD_ENCRYPTION_KEYS", "SEARCH_HASH_KEY"):
+    if not vars()[_name]:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"{_name} must be set when DEBUG is off (it is not derived from SECRET_KEY).")
 
 # --- REST framework / OpenAPI -----------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.auth.IntegrationTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -272,11 +317,25 @@ REST_FRAMEWORK = {
         "referral_suggestions_day": env("REFERRAL_SUGGESTION_DAILY_RATE", default="500/day"),
     },
 }
+# API tokens (django-rest-knox): only a hash is stored, each expires, integration accounts only
+# (minted with `manage.py mint_api_token` or in the admin).
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=API_TOKEN_DAYS),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+    "TOKEN_LIMIT_PER_USER": 10,
+}
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Police social work API",
     "DESCRIPTION": "Referrals between police stations and social-work teams, worker safety and community policing.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and the docs pages describe every endpoint: signed-in users only, outside development.
+    "SERVE_PERMISSIONS": [
+        "rest_framework.permissions.AllowAny" if DEBUG else "rest_framework.permissions.IsAuthenticated"
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

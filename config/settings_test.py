@@ -5,6 +5,9 @@ import os
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 os.environ.setdefault("SECURE", "false")
 os.environ.setdefault("DEBUG", "false")
+# Test keys (the benchmark data set is built with these settings, and benchmarks/load.py reads it).
+os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "dGVzdC1maWVsZC1lbmNyeXB0aW9uLWtleS0tMzJieXQ=")
+os.environ.setdefault("SEARCH_HASH_KEY", "test-search-hash-key-not-for-production")
 
 from .settings import *  # noqa: E402,F403
 from .settings import STORAGES  # noqa: E402
@@ -13,6 +16,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+EMAIL_DELIVERY = "celery"  # tasks run inline (eager), so tests see the e-mail at once
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

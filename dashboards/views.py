@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts import timers
+from accounts import timers, validation
 from accounts.exports import table_response
 from accounts.models import AccessLog, District, Notification, Organization, TimerRun, User
 from accounts.services import log_access
@@ -30,8 +30,10 @@ DEFAULT_DAYS = 182
 
 
 class DashboardFilters(forms.Form):
-    start = forms.DateField(label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = validation.DateField(
+        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = validation.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     district = forms.ModelChoiceField(label=gettext_lazy("District"), queryset=District.objects.all(), required=False)
     station = forms.ModelChoiceField(
         label=gettext_lazy("Station"),
@@ -128,15 +130,22 @@ def _figures(request):
     return figures
 
 
+def _invalid(form):
+    return form.is_bound and not form.is_valid()
+
+
 @login_required
 def dashboard(request):
     _require_supervisor(request.user)
     figures = _figures(request)
+    invalid = _invalid(figures["form"])  # shown with the default period and the filters' errors
     export = request.GET.get("export")
+    if export and invalid:
+        return validation.bad_request(request, validation.form_errors(figures["form"]))
     if export:
         return _export(request, figures, export, request.GET.get("format", "csv"))
     figures["query"] = request.GET.urlencode()
-    return render(request, "dashboards/dashboard.html", figures)
+    return render(request, "dashboards/dashboard.html", figures, status=400 if invalid else 200)
 
 
 def _tables(f):
@@ -254,6 +263,8 @@ def chart(request, name):
     """A chart as a standalone SVG image (no script); the page shows the same figures as tables."""
     _require_supervisor(request.user)
     figures = _figures(request)
+    if _invalid(figures["form"]):
+        return validation.bad_request(request, validation.form_errors(figures["form"]))
     config = {
         "style": CHART_STYLE,
         "width": 720,

@@ -14,6 +14,7 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import validation
 from accounts.models import Organization
 from accounts.services import log_search
 from accounts.visibility import RecordViewSetMixin
@@ -37,8 +38,8 @@ class ReferralFilter(django_filters.FilterSet):
     station = django_filters.ModelChoiceFilter(
         field_name="referring_station", queryset=Organization.objects.filter(kind=Organization.Kind.STATION)
     )
-    filed_after = django_filters.IsoDateTimeFilter(field_name="filed_at", lookup_expr="gte")
-    filed_before = django_filters.IsoDateTimeFilter(field_name="filed_at", lookup_expr="lt")
+    filed_after = validation.IsoDateTimeFilter(field_name="filed_at", lookup_expr="gte")
+    filed_before = validation.IsoDateTimeFilter(field_name="filed_at", lookup_expr="lt")
     q = django_filters.CharFilter(method="search", label="Reference, name, phone, ID number or address")
 
     class Meta:

@@ -12,9 +12,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from encrypted_fields.fields import EncryptedCharField
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from accounts.crypto import EncryptedCharField
 from accounts.models import District, Organization
 from accounts.visibility import VisibleQuerySet
 

@@ -49,7 +49,7 @@ def anonymise(referrals):
         name_key="",
         phone="",
         phone_key="",
-        id_number="",
+        id_number=None,
         id_number_key="",
         date_of_birth=None,
         address="",

@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts import validation
 from accounts.models import Organization, User
 from safety.models import (
     ALLOWED_ATTACHMENTS,
@@ -123,7 +124,7 @@ class FollowUpForm(forms.ModelForm):
 
 
 class VisitForm(forms.Form):
-    planned_start = forms.DateTimeField(
+    planned_start = validation.DateTimeField(
         label=_("Date and time"), widget=DateTimeInput(), input_formats=DATETIME_FORMATS
     )
     expected_minutes = forms.IntegerField(
@@ -171,8 +172,12 @@ class CheckInForm(forms.Form):
 class EscortRequestForm(forms.Form):
     """Escorts go to the police of the family's district: other stations are not offered (nor accepted)."""
 
-    needed_from = forms.DateTimeField(label=_("Needed from"), widget=DateTimeInput(), input_formats=DATETIME_FORMATS)
-    needed_until = forms.DateTimeField(label=_("Needed until"), widget=DateTimeInput(), input_formats=DATETIME_FORMATS)
+    needed_from = validation.DateTimeField(
+        label=_("Needed from"), widget=DateTimeInput(), input_formats=DATETIME_FORMATS
+    )
+    needed_until = validation.DateTimeField(
+        label=_("Needed until"), widget=DateTimeInput(), input_formats=DATETIME_FORMATS
+    )
     station = forms.ModelChoiceField(
         label=_("Station"),
         required=False,

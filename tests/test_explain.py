@@ -53,7 +53,7 @@ def _bulk_world():
                 district=district,
                 team=teams[i % TEAMS],
                 assigned_worker=worker if status == Status.ACCEPTED else None,
-            outcome="got_help" if status == Status.CLOSED else "",
+                outcome="got_help" if status == Status.CLOSED else "",
                 household=households[n // 2],
                 filed_at=now - timedelta(minutes=n),
                 updated_at=now - timedelta(minutes=n),

@@ -108,9 +108,9 @@ MATRIX = {
     "notification-list": api(list_of="notification"),
     "notification-detail": api(obj="notification", personal=True),
     "notification-read": api(obj="notification", method="post", ok=REACHED, personal=True),
-    "schema": api(public=True),
-    "api-docs": api(public=True),
-    "api-redoc": api(public=True),
+    "schema": api(),  # signed-in only outside DEBUG
+    "api-docs": api(),
+    "api-redoc": api(),
     # referrals
     "referrals:file": page("officer"),
     "referrals:file_suggestions": Rule(roles=frozenset({"officer"}), method="post"),

@@ -117,3 +117,68 @@ def test_security_headers(client):
     csp = response["Content-Security-Policy"]
     assert "default-src 'self'" in csp and "script-src 'self'" in csp
     assert response["X-Frame-Options"] == "DENY"
+
+
+# --- behind the TLS proxy: every request comes from the proxy's address -------------------------------
+PROXY = "10.0.0.2"
+
+
+def attempt_via_proxy(client, username, password, forwarded_for):
+    return client.post(
+        reverse("login"),
+        {"username": username, "password": password},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR=forwarded_for,
+    )
+
+
+@pytest.fixture
+def behind_proxy(settings):
+    settings.PROXY_COUNT = 1  # BEHIND_TLS_PROXY=true: one reverse proxy appends the client's address
+
+
+def test_behind_the_proxy_one_client_locking_itself_out_does_not_lock_another(client, password, behind_proxy):
+    from django.test import Client
+
+    user = OfficerFactory()
+    for _ in range(5):
+        attempt_via_proxy(client, user.username, "wrong-password", "203.0.113.5")
+    assert attempt_via_proxy(client, user.username, password, "203.0.113.5").status_code == 429
+    other = Client()
+    assert attempt_via_proxy(other, user.username, password, "198.51.100.7").status_code == 302
+
+
+def test_behind_the_proxy_a_forged_forwarded_for_cannot_lock_out_someone_else(client, password, behind_proxy):
+    from django.test import Client
+
+    user = OfficerFactory()
+    # The attacker at 198.51.100.66 claims the officer's address; the proxy appends the real one.
+    for _ in range(5):
+        attempt_via_proxy(client, user.username, "wrong-password", "203.0.113.5, 198.51.100.66")
+    assert attempt_via_proxy(Client(), user.username, password, "203.0.113.5").status_code == 302
+
+
+def test_the_access_log_records_the_client_address_not_the_proxy(client, behind_proxy):
+    from accounts.models import AccessLog
+    from accounts.services import client_ip, log_access
+
+    request = client.get("/healthz", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="203.0.113.5").wsgi_request
+    request.user = SocialWorkerFactory()
+    assert client_ip(request) == "203.0.113.5"
+    entry = log_access(request, object_type="referral", object_id="1")
+    assert AccessLog.objects.get(pk=entry.pk).ip_address == "203.0.113.5"
+
+
+def test_without_a_proxy_forwarded_for_is_ignored(client, password):
+    user = OfficerFactory()
+    for _ in range(5):
+        client.post(
+            reverse("login"),
+            {"username": user.username, "password": "wrong"},
+            REMOTE_ADDR="198.51.100.9",
+            HTTP_X_FORWARDED_FOR="203.0.113.77",
+        )
+    locked = client.post(
+        reverse("login"), {"username": user.username, "password": password}, REMOTE_ADDR="198.51.100.9"
+    )
+    assert locked.status_code == 429  # a client cannot dodge the lockout by sending a header

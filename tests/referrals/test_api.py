@@ -2,10 +2,10 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from accounts.services import mint_api_token
 from referrals.models import Person, Referral
 from tests import factories as f
 from tests.referrals.factories import ReferralFactory
@@ -136,9 +136,8 @@ def test_decline_without_reason_is_400(world, api):
 
 def test_integration_account_files_with_a_token_for_a_station(world):
     dispatch = f.UserFactory(role=User.Role.INTEGRATION, organization=None)
-    token = Token.objects.create(user=dispatch)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {mint_api_token(dispatch)}")
     assert client.post("/api/referrals/", payload(), format="json").status_code == 400  # station missing
     response = client.post("/api/referrals/", payload(station=world.station.pk), format="json")
     assert response.status_code == 201

@@ -16,6 +16,7 @@ def project_catalogs(base=None):
 
 class Command(BaseCommand):
     help = "Compile the project's .po catalogs to .mo in pure Python (no gettext needed)."
+    requires_system_checks = []  # runs at image build time, before any key is configured
 
     def handle(self, *args, **options):
         for po_path in project_catalogs():

@@ -1,4 +1,5 @@
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from accounts import demo
 
@@ -7,6 +8,9 @@ class Command(BaseCommand):
     help = "Create (or refresh) the demo world: organisations, districts, users for every role, on-call shifts."
 
     def handle(self, *args, **options):
+        if not settings.DEBUG:
+            # Demo users share one published password: never on a site that holds real cases.
+            raise CommandError("seed_demo creates users with a published password; it runs only with DEBUG on.")
         world = demo.seed()
         self.stdout.write(
             self.style.SUCCESS(
