@@ -446,6 +446,7 @@ def _detail_context(request, referral, **forms_with_errors):
         "next_step": OUTCOME_NEXT_STEP.get(referral.outcome, ""),
         "acknowledge_rule": services.acknowledge_rule(referral) if referral.awaiting_acknowledgement else "",
         "show_internal": not user.reads_shared_view,
+        "safety_actions": _safety_actions(user, referral),
         "escalation_rows": referral.escalations.all() if not user.reads_shared_view else [],
         "now": timezone.now(),
     }
@@ -471,6 +472,15 @@ def _detail_context(request, referral, **forms_with_errors):
     blank.update(forms_with_errors)
     context["forms"] = blank
     return context
+
+
+def _safety_actions(user, referral):
+    """Visit planning and risk flags offered on the case page, as the safety policy allows."""
+    from safety import policy as safety_policy
+
+    if not referral.is_open:
+        return set()
+    return {action for action in ("plan_visit", "add_flag") if safety_policy.can(user, action, referral)}
 
 
 def _feedback(data):

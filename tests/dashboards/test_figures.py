@@ -85,11 +85,11 @@ def march(db):
     return world
 
 
-def dashboard(client, user, **params):
+def dashboard(client, user, status=200, **params):
     client.force_login(user)
     with time_machine.travel(NOW, tick=False), translation.override("en"):
         response = client.get(URL, {**MARCH, **params}, HTTP_ACCEPT_LANGUAGE="en")
-    assert response.status_code == 200
+    assert response.status_code == status
     return response
 
 
@@ -180,20 +180,21 @@ def test_the_district_filter_lists_only_districts_within_reach(march, client):
 
 
 def test_a_district_outside_reach_answers_like_a_missing_one(march, client):
-    def figures(district):
-        response = dashboard(client, march.supervisor, district=district)
+    def figures(district, status=400):
+        response = dashboard(client, march.supervisor, status=status, district=district)
         return response.context["referrals"], response.context["form"].errors.get("district")
 
-    mine, no_error = figures(march.a.district.pk)
+    mine, no_error = figures(march.a.district.pk, status=200)
     assert mine["totals"]["total"] == 7 and no_error is None
+    # A district outside reach is a field error (400), exactly as one that does not exist.
     outside, outside_error = figures(march.b.district.pk)
     missing, missing_error = figures(999_999)
     assert outside_error == missing_error and outside_error
     for answer in (outside, missing):
         assert answer["totals"]["total"] == 0  # no data, neither from district B nor from the own one
         assert answer["acknowledgement"]["due"] == 0
-    # The same for an export: an empty table, never the unfiltered one.
+    # The same for an export: a field error, never the unfiltered table.
     client.force_login(march.supervisor)
     with time_machine.travel(NOW, tick=False):
         csv = client.get(URL, {**MARCH, "district": march.b.district.pk, "export": "teams", "format": "csv"})
-    assert csv.status_code == 200 and march.a.t1.name not in csv.content.decode("utf-8-sig")
+    assert csv.status_code == 400 and march.a.t1.name not in csv.content.decode("utf-8-sig")

@@ -329,3 +329,13 @@ def test_search_with_digits_still_matches_names_and_addresses(world, client):
         assert [x.pk for x in page.object_list] == [wang.pk], q
     both = client.get(reverse("referrals:search"), {"q": "信義路五段 100號"}).context["page"]
     assert len(both.object_list) == 2
+
+
+def test_case_page_offers_visit_planning_and_flags_only_as_the_safety_policy_allows(world, client):
+    referral = services.submit_referral(world.officer, persons=[SUBJECT], **referral_data())
+    coordinator = f.CoordinatorFactory(organization__district=world.district)
+    expected = {world.worker: True, world.officer: False, coordinator: False}
+    for user, offered in expected.items():
+        client.force_login(user)
+        page = client.get(referral.get_absolute_url()).content.decode()
+        assert ("/safety/visits/plan/" in page) is offered, user.role

@@ -8,9 +8,9 @@ from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.services import mint_api_token
 from referrals import services as referral_services
 from safety import services
 from safety.models import FollowUpItem, HazardEvent, HomeVisit, RiskFlag, SafetyAlert
@@ -29,7 +29,7 @@ def world(db):
 def token_client(user):
     """The API as the dispatch system uses it: with its token."""
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {mint_api_token(user)}")
     return client
 
 
