@@ -148,3 +148,42 @@ class DemoCity(TestCase):
             return [(c.category, c.level, c.filed, c.fate, c.outcome, c.narrative) for c in plan_cases(world)]
 
         assert plan() == plan()
+
+    def test_risk_flags_visits_and_escorts(self):
+        from safety.models import EscortRequest, HomeVisit, RiskFlag
+
+        assert RiskFlag.objects.active().count() >= 20
+        assert RiskFlag.objects.exclude(review_on=None).filter(review_on__lt=timezone.localdate()).exists()
+        visits = HomeVisit.objects.all()
+        assert visits.filter(status=HomeVisit.Status.CHECKED_OUT).count() >= 50
+        assert visits.filter(status=HomeVisit.Status.PLANNED, planned_start__gt=self.now).exists()
+        # A flagged household is never visited alone without an escort, a colleague or an override.
+        for visit in visits.filter(status=HomeVisit.Status.CHECKED_OUT, override_by__isnull=True):
+            flagged = RiskFlag.objects.filter(household=visit.referral.household_id, added_at__lt=visit.started_at)
+            if flagged.active(on=timezone.localdate(visit.started_at)).exists():
+                accepted = visit.escort_requests.filter(status=EscortRequest.Status.ACCEPTED).exists()
+                assert visit.workers.count() >= 2 or accepted, visit.pk
+        assert set(EscortRequest.objects.values_list("status", flat=True)) >= {"accepted", "declined"}
+
+    def test_a_missed_check_out_and_an_alarm(self):
+        from safety.models import SafetyAlert
+
+        missed = SafetyAlert.objects.filter(kind=SafetyAlert.Kind.MISSED_CHECK_OUT)
+        assert set(missed.values_list("level", flat=True)) == {1, 2}
+        first = missed.get(level=1)
+        assert first.raised_at == first.visit.expected_end_at + timedelta(minutes=15)  # the sweep fired on time
+        alarm = SafetyAlert.objects.get(kind=SafetyAlert.Kind.ALARM)
+        assert alarm.acknowledged_at and alarm.resolution == SafetyAlert.Resolution.REAL_EMERGENCY
+        assert alarm.visit.hazard_events.exists()
+
+    def test_one_major_hazard_event(self):
+        from safety.models import HazardEvent, SafetyAlert
+
+        events = HazardEvent.objects.all()
+        assert events.count() >= 10
+        major = events.get(is_major=True)
+        assert "repeat_injury" in major.major_reasons
+        assert SafetyAlert.objects.filter(kind=SafetyAlert.Kind.MAJOR_EVENT, event=major).exists()
+        assert events.filter(occurred_at__lt=self.now - timedelta(days=150)).exists()
+        for text in events.values_list("narrative", flat=True):
+            assert CJK.search(text) and not LATIN_WORD.search(text), text
