@@ -187,3 +187,29 @@ class DemoCity(TestCase):
         assert events.filter(occurred_at__lt=self.now - timedelta(days=150)).exists()
         for text in events.values_list("narrative", flat=True):
             assert CJK.search(text) and not LATIN_WORD.search(text), text
+
+    def test_patrol_beats_visits_and_key_locations(self):
+        from patrols.models import Beat, KeyLocation, Outcome, PatrolVisit, PersonOfConcern, SearchReport
+
+        assert Beat.objects.count() >= 8
+        assert set(PatrolVisit.objects.values_list("outcome", flat=True)) == set(Outcome.values)
+        assert SearchReport.objects.exists()
+        assert PersonOfConcern.objects.filter(next_due_on__lt=timezone.localdate()).exists()
+        assert KeyLocation.objects.count() >= 10
+        assert KeyLocation.objects.filter(status=KeyLocation.Status.SUSPECTED).exists()
+        raised = Referral.objects.filter(origin=Referral.Origin.PATROL_VISIT)
+        assert raised.exists()
+        visit = PatrolVisit.objects.get(reference=raised.first().origin_reference)
+        assert visit.vulnerable_family
+
+    def test_monthly_reports_one_late_and_an_evaluation(self):
+        from patrols.models import Evaluation, MonthlyReport, ReportAmendment
+
+        submitted = MonthlyReport.objects.filter(status=MonthlyReport.Status.SUBMITTED)
+        assert submitted.count() >= 16
+        late = submitted.filter(submitted_at__date__gt=F("due_on"))
+        assert late.count() == 1
+        assert set(late.get().reminders.values_list("level", flat=True)) == {1, 2}
+        assert ReportAmendment.objects.exists()
+        evaluations = Evaluation.objects.all()
+        assert evaluations.count() == 4 and all(e.total > 0 for e in evaluations)
