@@ -1,8 +1,10 @@
 """State changes for accounts: notifications and their e-mail outbox."""
 
+import contextvars
 import hashlib
 import hmac
 import logging
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
@@ -19,6 +21,18 @@ log = logging.getLogger(__name__)
 
 MAX_EMAIL_ATTEMPTS = 5
 
+_inbox_only = contextvars.ContextVar("notifications_inbox_only", default=False)
+
+
+@contextmanager
+def inbox_only():
+    """Notices created inside go to the inbox without an e-mail (replaying the demo world's history)."""
+    token = _inbox_only.set(True)
+    try:
+        yield
+    finally:
+        _inbox_only.reset(token)
+
 
 def notify(recipients, *, kind, title, url="", email=True):
     """Create one inbox entry per recipient and queue its e-mail after commit.
@@ -33,6 +47,7 @@ def notify_many(messages, *, kind, email=True):
     from accounts import tasks  # local import: tasks import this module
 
     now = timezone.now()
+    email = email and not _inbox_only.get()
     rows = []
     for recipients, title, url in messages:
         seen = set()

@@ -199,6 +199,23 @@ def add_risk_flag(actor, *, referral=None, source=RiskSource.OBSERVATION, **fiel
     return flag
 
 
+def record_police_flag(referral, *, type, note="", review_on=None):
+    """A risk the police recorded when filing (a weapon at the address, a history of violence): the
+    system records it on the referral's household with the source "police record", in the name of
+    the filing officer. No user input chooses this source; the referral's filing is the authority."""
+    flag = RiskFlag(
+        household=referral.household,
+        type=type,
+        source=RiskSource.POLICE,
+        note=note,
+        review_on=review_on,
+        added_by=referral.referring_officer or referral.created_by,
+    )
+    flag.full_clean()
+    flag.save()
+    return flag
+
+
 def active_flags_for(households=(), persons=(), addresses=()):
     """Active flags of many households, persons or addresses in one query (for badges in lists)."""
     from referrals.models import normalise_address

@@ -100,21 +100,6 @@ def test_healthz(client):
     assert data["broker"] in ("ok", "embedded")
 
 
-@pytest.mark.django_db
-def test_seed_demo_is_idempotent(settings):
-    from django.core.management import call_command
-
-    from accounts.models import User
-
-    settings.DEBUG = True  # demo data is for development sites only
-    call_command("seed_demo", verbosity=0)
-    first = (User.objects.count(), Organization.objects.count())
-    call_command("seed_demo", verbosity=0)
-    assert (User.objects.count(), Organization.objects.count()) == first
-    roles = set(User.objects.values_list("role", flat=True))
-    assert {"officer", "social_worker", "intake_coordinator", "supervisor", "administrator"} <= roles
-
-
 def test_database_outage_answers_503_with_retry_after(rf):
     from django.db import OperationalError
 

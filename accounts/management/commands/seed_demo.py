@@ -20,3 +20,6 @@ class Command(BaseCommand):
         for username, person in world["people"].items():
             org = person.organization.name if person.organization else "-"
             self.stdout.write(f"  {username:<14} {person.get_role_display():<22} {org}")
+        self.stdout.write("Demo records:")
+        for label, value in demo.summarise():
+            self.stdout.write(f"  {label:<38} {value}")
