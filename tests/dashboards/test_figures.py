@@ -160,7 +160,8 @@ def test_every_figure_has_a_definition_on_hover_and_in_print(march, client):
 
 
 def test_the_on_time_definition_says_how_it_is_counted():
-    text = str(selectors.DEFINITIONS["on_time"])
+    with translation.override("en"):
+        text = str(selectors.DEFINITIONS["on_time"])
     assert "deadline passed in the period" in text and "Never answered counts as late" in text
 
 

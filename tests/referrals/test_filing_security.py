@@ -91,6 +91,7 @@ def w(db):
 def api_as(user):
     client = APIClient()
     client.force_authenticate(user)
+    client.credentials(HTTP_ACCEPT_LANGUAGE="en")  # messages are asserted in English
     return client
 
 
