@@ -7,9 +7,11 @@ from accounts.admin_tools import HistoryAdmin, HistoryInline
 from referrals.models import (
     CaseNote,
     Household,
+    LinkRequest,
     Referral,
     ReferralEscalation,
     ReferralEvent,
+    ReferralFeedback,
     SLAPolicy,
     StationTeamMatch,
 )
@@ -68,3 +70,17 @@ class EscalationAdmin(HistoryAdmin):
 @admin.register(CaseNote)
 class CaseNoteAdmin(HistoryAdmin):
     list_display = ["referral", "author", "visibility", "created_at"]
+
+
+@admin.register(LinkRequest)
+class LinkRequestAdmin(HistoryAdmin):
+    """Requests to link a referral to a household its filer could not see: decided on the case page."""
+
+    list_display = ["referral", "household", "state", "requested_at", "decided_by", "decided_at"]
+    list_filter = ["state"]
+
+
+@admin.register(ReferralFeedback)
+class ReferralFeedbackAdmin(HistoryAdmin):
+    list_display = ["referral", "team", "station", "appropriate", "at"]
+    list_filter = ["appropriate"]

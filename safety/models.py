@@ -303,6 +303,10 @@ class RiskFlag(models.Model):
     def __str__(self):
         return self.get_type_display()
 
+    def clean(self):
+        # The address key is part of the "has a target" constraint that full_clean checks.
+        self.address_key = normalise_address(self.address)
+
     def save(self, *args, **kwargs):
         self.address_key = normalise_address(self.address)
         super().save(*args, **kwargs)

@@ -193,6 +193,8 @@ def add_risk_flag(actor, *, referral=None, source=RiskSource.OBSERVATION, **fiel
     policy.require(actor, "add_flag", target)
     if source not in CLIENT_SOURCES:
         raise ValidationError({"source": _("Choose an agency record or your own observation.")})
+    if target is referral and not fields.get("address"):
+        fields["address"] = (referral.household.address if referral.household_id else "") or referral.incident_place
     flag = RiskFlag(added_by=actor, source=source, **fields)
     flag.full_clean()
     flag.save()

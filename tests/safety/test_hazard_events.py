@@ -156,3 +156,18 @@ def test_report_with_a_pdf_attachment(world, client):
     assert client.get(reverse("safety:attachment", args=[event.attachments.get().pk])).status_code == 200
     client.force_login(world.officer)
     assert client.get(reverse("safety:attachment", args=[event.attachments.get().pk])).status_code == 404
+
+
+def test_a_risk_flag_on_an_address_alone_is_kept_with_its_address(world):
+    from referrals import services as referral_services
+    from referrals.models import Referral, normalise_address
+    from tests.referrals.conftest import referral_data
+
+    place = "No. 9, Alley 3, Heping Rd."
+    referral = referral_services.submit_referral(
+        world.officer, persons=[({"name": "Lee"}, "subject")], **referral_data(incident_place=place)
+    )
+    Referral.objects.filter(pk=referral.pk).update(household=None)
+    referral.refresh_from_db()
+    flag = services.add_risk_flag(world.worker, referral=referral, type="weapon")
+    assert RiskFlag.objects.get(pk=flag.pk).address_key == normalise_address(place) != ""
