@@ -145,6 +145,8 @@ CELERY_TASK_ROUTES = {
     "accounts.tasks.send_notification_email": {"queue": "email"},
     "accounts.tasks.send_email_message": {"queue": "email"},
     "accounts.tasks.deliver_pending_emails": {"queue": "email"},
+    # Outbound calls that may hang on a slow receiver stay off the timer worker too.
+    "accounts.tasks.deliver_webhooks": {"queue": "email"},
 }
 # How often the timer sweep runs (seconds); the sweep itself is idempotent.
 TIMER_SWEEP_INTERVAL = env.int("TIMER_SWEEP_INTERVAL", default=60)

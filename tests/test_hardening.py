@@ -100,7 +100,12 @@ def test_with_a_broker_the_sweep_only_publishes_the_email_on_its_own_queue(world
     route = app.amqp.router.route({}, tasks.send_notification_email.name)
     assert route["queue"].name == "email"
     assert app.amqp.router.route({}, tasks.sweep_timers.name)["queue"].name != "email"
-    for task in (tasks.send_notification_email, tasks.deliver_pending_emails, tasks.send_email_message):
+    for task in (
+        tasks.send_notification_email,
+        tasks.deliver_pending_emails,
+        tasks.send_email_message,
+        tasks.deliver_webhooks,
+    ):
         assert 0 < task.soft_time_limit < task.time_limit, task.name
         assert app.amqp.router.route({}, task.name)["queue"].name == "email"
 
