@@ -307,3 +307,68 @@ def agreements_changed():
         cache.incr("agreement:generation")
     except ValueError:
         cache.set("agreement:generation", 1, None)
+
+
+# --- approvals ---------------------------------------------------------------------------------
+@transaction.atomic
+def request_approval(actor, kind, record, *, unit, summary, payload=None):
+    """Ask the supervisors above ``unit`` to approve ``actor``'s decision on ``record``.
+    One pending request per record and kind: asking again replaces the details."""
+    from accounts.approvals import team_supervisors_of
+    from accounts.models import Approval
+
+    approval, _created = Approval.objects.update_or_create(
+        kind=kind,
+        object_id=record.pk,
+        state=Approval.State.PENDING,
+        defaults={
+            "label": str(getattr(record, "reference", "") or record)[:100],
+            "unit": unit,
+            "summary": str(summary)[:300],
+            "payload": payload or {},
+            "requested_by": actor,
+            "requested_at": timezone.now(),
+        },
+    )
+    notify(
+        team_supervisors_of(unit),
+        kind="approval",
+        title=_("%(record)s: waiting for your approval (%(what)s)") % {"record": approval.label, "what": summary},
+        url="/approvals/",
+    )
+    return approval
+
+
+@transaction.atomic
+def decide_approval(actor, approval, *, approve, reason=""):
+    """Approve (carry the decision out) or reject (with a reason) a pending request."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from accounts import approvals
+    from accounts.models import Approval
+
+    approval = Approval.objects.select_for_update().get(pk=approval.pk)
+    if not approvals.may_decide(actor, approval):
+        raise PermissionDenied(_("Only a supervisor above the team can decide this."))
+    if approval.state != Approval.State.PENDING:
+        raise ValidationError(_("This request has already been decided."))
+    reason = (reason or "").strip()
+    if not approve and not reason:
+        raise ValidationError({"reason": _("Say why the request is rejected.")})
+    kind = approvals.kind(approval.kind)
+    record = kind.load(approval.object_id)
+    if approve:
+        kind.carry_out(actor, record, approval.payload)
+    approval.state = Approval.State.APPROVED if approve else Approval.State.REJECTED
+    approval.decided_by, approval.decided_at, approval.reason = actor, timezone.now(), reason[:1000]
+    approval.save(update_fields=["state", "decided_by", "decided_at", "reason"])
+    if kind.on_decided:
+        kind.on_decided(approval, record)
+    verdict = _("approved") if approve else _("rejected")
+    notify(
+        [approval.requested_by],
+        kind="approval",
+        title=_("%(record)s: your request was %(verdict)s") % {"record": approval.label, "verdict": verdict},
+        url="/",
+    )
+    return approval

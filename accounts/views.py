@@ -6,8 +6,8 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpResponseRedirect, JsonResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
@@ -198,3 +198,37 @@ def agreement(request):
             messages.success(request, _("Thank you. Your acceptance is recorded."))
             return redirect(target)
     return render(request, "accounts/agreement.html", {"agreement": current, "pending": pending, "next": target})
+
+
+@login_required
+def approval_queue(request):
+    """Decisions waiting for this supervisor's approval (404 for everyone who decides none)."""
+    from accounts import approvals
+
+    user = request.user
+    if not (user.is_administrator or (user.is_supervisor and not user.is_police)):
+        raise Http404
+    return render(request, "accounts/approvals.html", {"pending": approvals.pending_for(user)[:200]})
+
+
+@login_required
+@require_POST
+def approval_decide(request, pk):
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from accounts import approvals
+
+    approval = get_object_or_404(approvals.pending_for(request.user), pk=pk)
+    decision = request.POST.get("decision")
+    if decision not in ("approve", "reject"):
+        messages.error(request, _("Choose to approve or to reject."))
+        return redirect("approvals")
+    try:
+        services.decide_approval(
+            request.user, approval, approve=decision == "approve", reason=request.POST.get("reason", "")[:1000]
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        return redirect("approvals")
+    messages.success(request, _("%(record)s: decided.") % {"record": approval.label})
+    return redirect("approvals")

@@ -367,4 +367,15 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # Retention schedule defaults in days per record type (RETENTION_DAYS="referral=2555,access_log=2190");
 # administrators can override each in the admin (retention rules).
 RETENTION_DAYS = {k: int(v) for k, v in env.dict("RETENTION_DAYS", default={}).items()}
+# Decisions a social worker makes that wait for a supervisor's approval (accounts/approvals.py).
+APPROVALS = env.list(
+    "APPROVALS",
+    default=[
+        "referral.decline",
+        "referral.close:declined_service",
+        "referral.close:not_eligible",
+        "referral.close:could_not_contact",
+        "safety.remove_flag",
+    ],
+)
 OFFICERS_SEE_STATION_REFERRALS = env.bool("OFFICERS_SEE_STATION_REFERRALS", default=True)

@@ -10,6 +10,8 @@ admin.site.site_header = admin.site.site_title = "Police social work"
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("healthz", account_views.healthz, name="healthz"),
+    path("approvals/", account_views.approval_queue, name="approvals"),
+    path("approvals/<int:pk>/decide/", account_views.approval_decide, name="approval_decide"),
     path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/", include("accounts.urls")),

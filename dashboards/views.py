@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts import timers, validation
+from accounts import approvals, timers, validation
 from accounts.exports import table_response
 from accounts.models import AccessLog, District, Notification, Organization, TimerRun, User
 from accounts.services import log_access
@@ -145,6 +145,7 @@ def dashboard(request):
     if export:
         return _export(request, figures, export, request.GET.get("format", "csv"))
     figures["query"] = request.GET.urlencode()
+    figures["approvals"] = list(approvals.pending_for(request.user)[:10])
     return render(request, "dashboards/dashboard.html", figures, status=400 if invalid else 200)
 
 

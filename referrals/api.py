@@ -4,6 +4,7 @@ import hashlib
 import json
 
 import django_filters
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -15,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import validation
-from accounts.models import Organization
+from accounts.models import Approval, Organization
 from accounts.services import log_search
 from accounts.visibility import RecordViewSetMixin
 from referrals import lookups, selectors, serializers, services
@@ -79,6 +80,7 @@ ACTION_SERIALIZERS = {
 
 ACTION_RESPONSES = {
     200: serializers.ReferralDetailSerializer,
+    202: OpenApiResponse(description="The decision waits for a supervisor's approval; nothing changed yet."),
     204: OpenApiResponse(description="Done; the referral is no longer visible to you (e.g. transferred away)."),
 }
 
@@ -158,7 +160,12 @@ class ReferralViewSet(
             data=request.data, context={**self.get_serializer_context(), "referral": referral}
         )
         serializer.is_valid(raise_exception=True)
-        call(request.user, referral, serializer.validated_data)
+        result = call(request.user, referral, serializer.validated_data)
+        if isinstance(result, Approval):  # the decision waits for a supervisor: nothing changed yet
+            return Response(
+                {"detail": _("Sent to a supervisor for approval."), "approval": result.pk},
+                status=status.HTTP_202_ACCEPTED,
+            )
         return self._detail(referral, status.HTTP_200_OK)
 
     @extend_schema(request=None, responses=ACTION_RESPONSES)

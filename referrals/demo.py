@@ -15,6 +15,8 @@ from django.db.models import Count
 from django.utils import timezone
 
 from accounts import demo
+from accounts.models import Approval
+from accounts.services import decide_approval
 from referrals import services
 from referrals.models import (
     DEFAULT_SLA,
@@ -687,15 +689,23 @@ def _accept(case, world, by_supervisor):
         services.accept_referral(case.worker, case.referral)
 
 
-def _decline(case, actor):
+def _decline(case, actor, world):
     note = DECLINE_NOTES[case.decline_reason]
     if case.decline_reason == DeclineReason.DUPLICATE:
         note = f"{note}（原案 {case.earlier.referral.reference}）"
-    services.decline_referral(actor, case.referral, case.decline_reason, note)
+    _approved(services.decline_referral(actor, case.referral, case.decline_reason, note), case, world)
 
 
-def _close(case, summary, resource):
-    services.close_referral(case.worker, case.referral, case.outcome, summary, referred_to=resource)
+def _close(case, summary, resource, world):
+    _approved(
+        services.close_referral(case.worker, case.referral, case.outcome, summary, referred_to=resource), case, world
+    )
+
+
+def _approved(result, case, world):
+    """A worker's decline or no-contact closing waits for the supervisor, who approves it the same hour."""
+    if isinstance(result, Approval):
+        decide_approval(_supervisor(world, case.referral.team), result, approve=True)
 
 
 def _do(func, actor, case, *args):
@@ -749,7 +759,7 @@ def schedule_case(world, case, r):
     if case.stop == "ack":
         return
     if case.fate in ("declined", "redirected"):
-        tl.at(t["decline"], _decline, case, first_worker)
+        tl.at(t["decline"], _decline, case, first_worker, world)
         if case.fate == "declined":
             return
         redirector = coordinator if case.district == "south" else _supervisor(world, case.first_team)
@@ -789,7 +799,7 @@ def schedule_case(world, case, r):
         tl.at(t["contact"] + span * (k + 1) / 3 + 10 * M, _do, services.add_note, case.worker, case, r.choice(texts))
     resource = r.choice(RESOURCES) if case.outcome == Outcome.REFERRED_ON else ""
     summary = r.choice(OUTCOME_SUMMARIES[case.outcome]).format(resource=resource)
-    tl.at(t["close"], _close, case, summary, resource)
+    tl.at(t["close"], _close, case, summary, resource, world)
 
 
 @demo.register(order=30)

@@ -548,6 +548,9 @@ class ReferralEvent(models.Model):
         RESUBMITTED = "resubmitted", _("Resubmitted with more information")
         RE_REFERRED = "re_referred", _("Re-referred to another agency")
         FAILED = "failed", _("Could not be served")
+        APPROVAL_REQUESTED = "approval_requested", _("Supervisor's approval requested")
+        APPROVED = "approved", _("Approved by a supervisor")
+        APPROVAL_REJECTED = "approval_rejected", _("Not approved by a supervisor")
 
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(_("event"), max_length=30, choices=Kind.choices)

@@ -30,6 +30,7 @@ navigation.register(
     order=12,
     social_work_only=True,
 )
+navigation.register(_("Approvals"), "approvals", roles=[R.SUPERVISOR], order=13, social_work_only=True)
 navigation.register(_("Search referrals"), "referrals:search", order=40)
 
 

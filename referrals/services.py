@@ -18,9 +18,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, override
 from guardian.shortcuts import assign_perm
 
-from accounts import calendar, webhooks
+from accounts import approvals, calendar, webhooks
 from accounts.models import District, Organization
-from accounts.services import notify_about, notify_many
+from accounts.services import notify_about, notify_many, request_approval
 from referrals import policy, prefill, selectors
 from referrals.models import (
     DEFAULT_SLA,
@@ -563,12 +563,22 @@ def confirm_level(actor, referral, level):
 
 @transaction.atomic
 def decline_referral(actor, referral, reason, note="", *, feedback=None):
+    """Decline (a reason is required). A social worker's decline waits for a supervisor's approval:
+    the referral stays as it is and an ``Approval`` is returned instead."""
     _lock(referral)
     policy.require(actor, "decline", referral)
     if reason not in DeclineReason.values:
         raise ValidationError({"reason": _("Choose a reason for declining.")})
     if reason == DeclineReason.OTHER:
         _require_text(note, "note", _("Explain the reason for declining."))
+    if approvals.needs_approval("referral.decline", actor):
+        what = _("decline: %(reason)s") % {"reason": DeclineReason(reason).label}
+        payload = {"reason": reason, "note": note, "feedback": feedback}
+        return _ask_approval(actor, referral, "referral.decline", what, payload)
+    return _decline(actor, referral, reason, note, feedback)
+
+
+def _decline(actor, referral, reason, note, feedback):
     before = referral.status
     referral.status = Status.DECLINED
     referral.decline_reason = reason
@@ -784,6 +794,8 @@ def record_first_contact(actor, referral, at=None, note=""):
 
 @transaction.atomic
 def close_referral(actor, referral, outcome, summary, referred_to=""):
+    """Close with a coded outcome and a summary for the police. With an outcome that needs a
+    supervisor's approval (``settings.APPROVALS``), a social worker's closing waits for it."""
     _lock(referral)
     policy.require(actor, "close", referral)
     if outcome not in Outcome.values:
@@ -791,6 +803,14 @@ def close_referral(actor, referral, outcome, summary, referred_to=""):
     _require_text(summary, "summary", _("Write a summary the referring officer can read."))
     if outcome == Outcome.REFERRED_ON:
         _require_text(referred_to, "referred_to", _("Say which service the case was referred to."))
+    if approvals.needs_approval("referral.close", actor, outcome):
+        what = _("close: %(outcome)s") % {"outcome": Outcome(outcome).label}
+        payload = {"outcome": outcome, "summary": summary, "referred_to": referred_to}
+        return _ask_approval(actor, referral, "referral.close", what, payload)
+    return _close(actor, referral, outcome, summary, referred_to)
+
+
+def _close(actor, referral, outcome, summary, referred_to):
     now = timezone.now()
     before = referral.status
     referral.status = Status.CLOSED
@@ -1077,3 +1097,34 @@ def oldest_unfired_escalation(now):
         .values_list("escalate_at", flat=True)
         .first()
     )
+
+
+# --- decisions that wait for a supervisor (accounts/approvals.py) ----------------------------------
+def _ask_approval(actor, referral, kind, what, payload):
+    approval = request_approval(actor, kind, referral, unit=referral.team, summary=what, payload=payload)
+    _record(referral, Kind.APPROVAL_REQUESTED, actor, note=str(what), shared=False)
+    return approval
+
+
+def _locked_referral(pk):
+    return Referral.objects.select_for_update(of=("self",)).select_related("team", "referring_station").get(pk=pk)
+
+
+def _carry_out_decline(approver, referral, payload):
+    policy.require(approver, "decline", referral)
+    _decline(approver, referral, payload["reason"], payload.get("note", ""), payload.get("feedback"))
+
+
+def _carry_out_close(approver, referral, payload):
+    policy.require(approver, "close", referral)
+    _close(approver, referral, payload["outcome"], payload["summary"], payload.get("referred_to", ""))
+
+
+def _record_decision(approval, referral):
+    kind = Kind.APPROVED if approval.state == approval.State.APPROVED else Kind.APPROVAL_REJECTED
+    note = f"{approval.summary}: {approval.reason}" if approval.reason else approval.summary
+    _record(referral, kind, approval.decided_by, note=note, shared=False)
+
+
+approvals.register(approvals.Kind("referral.decline", _locked_referral, _carry_out_decline, _record_decision))
+approvals.register(approvals.Kind("referral.close", _locked_referral, _carry_out_close, _record_decision))

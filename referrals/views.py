@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.exports import table_response
-from accounts.models import AccessLog, Organization, User
+from accounts.models import AccessLog, Approval, Organization, User
 from accounts.services import log_access, log_search
 from accounts.visibility import get_visible_or_404, require_role
 from referrals import forms, household, lookups, prefill, selectors, services
@@ -429,12 +429,20 @@ def _detail_context(request, referral, **forms_with_errors):
             persons=[link.person_id for link in persons],
         )
     feedback = list(referral.feedback.select_related("team"))
+    waiting = []
+    if not user.reads_shared_view:
+        waiting = list(
+            Approval.objects.filter(
+                kind__startswith="referral.", object_id=referral.pk, state=Approval.State.PENDING
+            ).select_related("requested_by")
+        )
     linked_to = None
     if referral.linked_to_id:
         linked_to = selectors.visible_referrals(user).filter(pk=referral.linked_to_id).first()
     context = {
         "referral": referral,
         "feedback": feedback,
+        "waiting_approval": waiting,
         "linked_to": linked_to,
         "pending_links": selectors.link_requests_to_decide(user, referral),
         "flags": flags,
@@ -601,13 +609,15 @@ def act(request, pk, action):
     if form is not None and not form.is_valid():
         return _action_failed(request, referral, action, form)
     try:
-        call(request.user, referral, form.cleaned_data if form else {})
+        result = call(request.user, referral, form.cleaned_data if form else {})
     except ValidationError as exc:
         if form is None:
             messages.error(request, " ".join(_messages_of(exc)))
             return _after_action(request, referral)
         _errors_to_form(form, exc)
         return _action_failed(request, referral, action, form)
+    if isinstance(result, Approval):
+        done = _("Sent to a supervisor for approval.")
     messages.success(request, f"{referral.reference}: {done}")
     return _after_action(request, referral)
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.policy import ANY, Policy, contains, role_of, rule
 from accounts.visibility import visible
 from referrals.models import Household, Person, Referral, ReferralUserObjectPermission
-from safety.models import EscortRequest, FollowUpItem, HazardEvent, HomeVisit, SafetyAlert, SafetyContact
+from safety.models import EscortRequest, FollowUpItem, HazardEvent, HomeVisit, RiskFlag, SafetyAlert, SafetyContact
 
 
 # --- how a record hangs together ---------------------------------------------------------------
@@ -123,8 +123,8 @@ def _granted(user, obj):
 
 
 def _sees(user, obj):
-    """A flag target (referral, household or person) the user may see."""
-    if isinstance(obj, (Referral, Household, Person)) and obj.pk is not None:
+    """A flag target (referral, household or person), or a flag, the user may see."""
+    if isinstance(obj, (Referral, Household, Person, RiskFlag)) and obj.pk is not None:
         return visible(type(obj), user).filter(pk=obj.pk).exists()
     return False
 
@@ -219,6 +219,13 @@ RULES = {
         intake_coordinator={"sees"},
         administrator={ANY},
     ),
+    # Removing a flag: a social worker's request waits for a supervisor (accounts/approvals.py).
+    "remove_flag": rule(
+        _("Only social work can remove risk flags."),
+        social_worker={"sees"},
+        supervisor={"sees"},
+        administrator={ANY},
+    ),
     # Home visits: planned by the referral's team; run by the workers going (or their supervisor).
     "plan_visit": rule(
         _("Only the receiving team can plan a visit."),
@@ -287,6 +294,7 @@ RECORD = {
     "flag_for_review": HazardEvent,
     "update_follow_up": FollowUpItem,
     "add_flag": (Referral, Household, Person),
+    "remove_flag": RiskFlag,
     "plan_visit": Referral,
     "start_visit": HomeVisit,
     "check_in": HomeVisit,

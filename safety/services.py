@@ -10,9 +10,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts import calendar
+from accounts import approvals, calendar
 from accounts.models import Organization
-from accounts.services import notify_about
+from accounts.services import notify_about, request_approval
 from referrals.services import next_reference, team_supervisors
 from safety import policy
 from safety.models import (
@@ -199,6 +199,44 @@ def add_risk_flag(actor, *, referral=None, source=RiskSource.OBSERVATION, **fiel
     flag.full_clean()
     flag.save()
     return flag
+
+
+@transaction.atomic
+def remove_risk_flag(actor, flag, reason):
+    """Take a flag off (it no longer applies). A social worker's removal waits for a supervisor's
+    approval: an ``Approval`` is returned and the flag stays in force until then."""
+    flag = RiskFlag.objects.select_for_update().get(pk=flag.pk)
+    policy.require(actor, "remove_flag", flag)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the flag no longer applies.")})
+    if approvals.needs_approval("safety.remove_flag", actor):
+        team = actor.organization if actor.organization and actor.organization.kind == "team" else None
+        what = _("remove the risk flag: %(flag)s") % {"flag": flag.get_type_display()}
+        return request_approval(actor, "safety.remove_flag", flag, unit=team, summary=what, payload={"reason": reason})
+    return _retire_flag(actor, flag, reason)
+
+
+def _retire_flag(actor, flag, reason):
+    # Kept as history: the flag ends yesterday, with who took it off and why.
+    flag.review_on = timezone.localdate() - timedelta(days=1)
+    flag.note = f"{flag.note}\n[{timezone.localdate():%Y-%m-%d} {actor.get_full_name() or actor.username}] {reason}"[
+        -500:
+    ].strip()
+    flag.save(update_fields=["review_on", "note"])
+    return flag
+
+
+def _carry_out_flag_removal(approver, flag, payload):
+    policy.require(approver, "remove_flag", flag)
+    _retire_flag(approver, flag, payload["reason"])
+
+
+approvals.register(
+    approvals.Kind(
+        "safety.remove_flag", lambda pk: RiskFlag.objects.select_for_update().get(pk=pk), _carry_out_flag_removal
+    )
+)
 
 
 def record_police_flag(referral, *, type, note="", review_on=None):

@@ -19,5 +19,6 @@ urlpatterns = [
     path("alerts/", views.alerts, name="alerts"),
     path("alerts/<int:pk>/<slug:action>/", views.alert_act, name="alert_act"),
     path("flags/referral/<int:referral_pk>/", views.flag_for_referral, name="flag_referral"),
+    path("flags/<int:pk>/remove/", views.flag_remove, name="flag_remove"),
     path("duress-code/", views.duress_code, name="duress_code"),
 ]

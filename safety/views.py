@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -14,7 +15,7 @@ from accounts.services import log_access, log_reads
 from accounts.visibility import get_visible_or_404, require_role
 from referrals.models import Referral
 from safety import forms, policy, services
-from safety.models import EscortRequest, FollowUpItem, HazardAttachment, HazardEvent, HomeVisit, SafetyAlert
+from safety.models import EscortRequest, FollowUpItem, HazardAttachment, HazardEvent, HomeVisit, RiskFlag, SafetyAlert
 
 R = User.Role
 SOCIAL = (R.SOCIAL_WORKER, R.SUPERVISOR, R.INTAKE_COORDINATOR)
@@ -368,3 +369,19 @@ def duress_code(request):
         messages.success(request, _("Duress code saved."))
         return redirect("safety:visits")
     return render(request, "safety/duress_code.html", {"form": form})
+
+
+@login_required
+@require_POST
+def flag_remove(request, pk):
+    """Take a risk flag off, or ask a supervisor to (a social worker's request waits for approval)."""
+    flag = get_visible_or_404(RiskFlag, request.user, pk=pk)
+    try:
+        result = services.remove_risk_flag(request.user, flag, request.POST.get("reason", "")[:500])
+    except ValidationError as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        removed = isinstance(result, RiskFlag)
+        messages.success(request, _("Risk flag removed.") if removed else _("Sent to a supervisor for approval."))
+    target = request.POST.get("next", "")
+    return redirect(target if url_has_allowed_host_and_scheme(target, {request.get_host()}) and target else "/")

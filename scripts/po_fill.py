@@ -28,17 +28,19 @@ for po_path in sorted(ROOT.rglob("zh_Hant/LC_MESSAGES/django.po")):
         if entry.obsolete:
             continue
         done = entry.msgstr or (entry.msgstr_plural and all(entry.msgstr_plural.values()))
-        if "fuzzy" in entry.flags:
-            entry.flags.remove("fuzzy")
-            entry.previous_msgid = None
-            done = False
-            changed = True
-        if done and not force:
+        fuzzy = "fuzzy" in entry.flags
+        if done and not force and not fuzzy:
             continue
         value = mapping.get(entry.msgid)
         if value is None:
-            missing.append(f"{po_path.relative_to(ROOT)}: {entry.msgid!r}")
+            if fuzzy:  # a guess from a similar msgid: never keep it unreviewed
+                missing.append(f"{po_path.relative_to(ROOT)}: {entry.msgid!r} (fuzzy guess: {entry.msgstr!r})")
+            elif not done:
+                missing.append(f"{po_path.relative_to(ROOT)}: {entry.msgid!r}")
             continue
+        if fuzzy:
+            entry.flags.remove("fuzzy")
+            entry.previous_msgid = None
         if entry.msgid_plural:
             entry.msgstr_plural = {0: value if isinstance(value, str) else value[0]}
         else:

@@ -123,6 +123,8 @@ MATRIX = {
     "referrals:acknowledge_escalation": action("escalation", roles=SOCIAL_WORK - {"social_worker"}),
     "referrals:search": page(),
     "referrals:household": page(*SOCIAL_WORK, obj="household"),
+    "approvals": page("supervisor"),
+    "approval_decide": action("approval", roles=frozenset({"supervisor"})),
     "referrals:matching": page("administrator"),
     "referrals:detail": page(obj="referral"),
     **{f"referrals:act[{a}]": action("referral", extra={"action": a}) for a in REFERRAL_PAGE_ACTIONS},
@@ -171,6 +173,7 @@ MATRIX = {
         for a in ("acknowledge", "resolve")
     },
     "safety:flag_referral": page(*SOCIAL_WORK, obj="referral", pk_kwarg="referral_pk"),
+    "safety:flag_remove": action("risk_flag", roles=SOCIAL_WORK),
     "safety:duress_code": page("social_worker"),
     "hazard-event-list": api(list_of="event"),
     "hazard-event-detail": api(obj="event", roles=CASE_TEAM),
@@ -325,6 +328,7 @@ def _organisation(tag):
         escort=escort,
         alert=alert,
         risk_flag=flag,
+        approval=services.decline_referral(users["social_worker"], referral, "not_in_remit"),
     )
 
 
@@ -339,6 +343,7 @@ def world(db):
 RECORDS = (
     "referral",
     "household",
+    "approval",
     "escalation",
     "event",
     "follow_up",

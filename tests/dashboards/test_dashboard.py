@@ -49,7 +49,7 @@ def seeded(db):
         made.append(r)
     services.acknowledge_referral(worker, made[0])
     services.accept_referral(worker, made[1])
-    services.decline_referral(worker, made[2], "outside_area")
+    services.decline_referral(f.SupervisorFactory(organization=agency), made[2], "outside_area")
     Referral.objects.filter(pk=made[3].pk).update(ack_due_at=timezone.now() - timedelta(hours=1))
     safety_services.report_hazard_event(
         worker, types=["physical_attack"], occurred_at=timezone.now(), place="x", injury="death", narrative="n"

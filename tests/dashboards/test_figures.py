@@ -57,7 +57,7 @@ def march(db):
     file_at(world, at(4, 10))
     # D: declined an hour after filing, without acknowledging -> answered on time.
     d = file_at(world, at(5, 10))
-    step(at(5, 11), services.decline_referral, w, d, "outside_area")
+    step(at(5, 11), services.decline_referral, world.supervisor, d, "outside_area")
     # E: cancelled by the police an hour after filing, before anyone answered -> withdrawn, not counted.
     e = file_at(world, at(6, 10))
     step(at(6, 11), services.cancel_referral, world.officer, e, "filed twice")

@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Approval
 from referrals import services
 from referrals.models import Referral, ReferralEscalation, ReferralUserObjectPermission, StationTeamMatch
 from tests import action_matrix
@@ -52,7 +53,7 @@ def accepted(world, actor):
 
 def declined(world, actor):
     referral = submitted(world, actor)
-    services.decline_referral(world.worker, referral, "not_in_remit")
+    services.decline_referral(world.supervisor, referral, "not_in_remit")
     return referral
 
 
@@ -88,6 +89,7 @@ def state(target):
         "grants": ReferralUserObjectPermission.objects.filter(content_object=referral).count(),
         "escalations_taken": acknowledged,
         "feedback": list(referral.feedback.values_list("appropriate", "gaps")),
+        "approvals": Approval.objects.filter(kind__startswith="referral.", object_id=referral.pk).count(),
     }
 
 
@@ -136,10 +138,12 @@ ACTIONS = [
         visible=SEES,
         setup=submitted,
         snapshot=state,
-        changed=status_is("declined"),
+        # A social worker's decline waits for a supervisor's approval (a pending request is the change).
+        changed=lambda w, b, a: a["status"] == "declined" or a["approvals"] == b["approvals"] + 1,
         service=lambda w, u, r: services.decline_referral(u, r, "not_in_remit"),
         page=page("decline", lambda w: {"reason": "not_in_remit", "note": ""}),
         api=api("decline", lambda w: {"reason": "not_in_remit"}),
+        api_ok=frozenset({200, 202}),  # 202: waiting for a supervisor's approval
     ),
     Action(
         "confirm_level",

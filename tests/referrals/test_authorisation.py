@@ -75,7 +75,7 @@ def test_police_never_read_handover_dispatch_or_redirect_notes(world, client):
     dispatched.refresh_from_db()
     services.dispatch_referral(world.coordinator, dispatched, world.a.t1, "Known to us from 2024")
     redirected = file_referral(world)
-    services.decline_referral(world.worker, redirected, "no_capacity")
+    services.decline_referral(world.supervisor, redirected, "no_capacity")
     services.redirect_referral(world.supervisor, redirected, world.a.t2, "Team 2 has a DV specialist")
 
     client.force_login(world.officer)

@@ -31,7 +31,7 @@ def test_accepting_with_feedback_is_shown_to_the_officer(world, client):
 
 def test_declining_through_the_api_with_feedback_and_a_later_answer_replaces_it(world, client):
     referral = _file(world)
-    client.force_login(world.worker)
+    client.force_login(world.supervisor)
     response = client.post(
         f"/api/referrals/{referral.pk}/decline/",
         {"reason": "not_in_remit", "appropriate": False, "gaps": ["wrong_service"]},

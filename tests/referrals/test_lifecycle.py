@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import District, Notification
+from accounts.services import decide_approval
 from referrals import services
 from referrals.models import CaseNote, Referral, ReferralEvent, Status
 from tests import factories as f
@@ -98,7 +99,12 @@ def test_decline_needs_a_reason_and_notifies_referrer_and_supervisor(world):
         services.decline_referral(world.worker, r, "")
     with pytest.raises(ValidationError):
         services.decline_referral(world.worker, r, "other", "")
-    services.decline_referral(world.worker, r, "outside_area", "Family lives in another city")
+    # A worker's decline waits for a supervisor's approval; approving carries it out.
+    approval = services.decline_referral(world.worker, r, "outside_area", "Family lives in another city")
+    r.refresh_from_db()
+    assert r.status == Status.SUBMITTED and approval.state == "pending"
+    decide_approval(world.supervisor, approval, approve=True)
+    r.refresh_from_db()
     assert r.status == Status.DECLINED
     assert Notification.objects.filter(recipient=world.officer, title=f"{r.reference}: declined").exists()
     assert Notification.objects.filter(recipient=world.supervisor, title=f"{r.reference}: declined").exists()
@@ -106,7 +112,7 @@ def test_decline_needs_a_reason_and_notifies_referrer_and_supervisor(world):
 
 def test_declined_referral_can_be_redirected_to_another_team(world):
     r = file(world)
-    services.decline_referral(world.worker, r, "no_capacity")
+    services.decline_referral(world.supervisor, r, "no_capacity")
     other = f.TeamFactory(district=world.district, parent=world.agency)
     services.redirect_referral(world.supervisor, r, other, "Team 2 has capacity")
     assert (r.status, r.team) == (Status.SUBMITTED, other)
@@ -249,7 +255,7 @@ def test_close_referred_on_needs_the_service_named(world):
     services.accept_referral(world.worker, r)
     with pytest.raises(ValidationError):
         services.close_referral(world.worker, r, "referred_on", "Sent on", "")
-    services.close_referral(world.worker, r, "could_not_contact", "Three calls, no answer.")
+    services.close_referral(world.supervisor, r, "could_not_contact", "Three calls, no answer.")
     r.refresh_from_db()
     assert "new contact details" in str(r.outcome_next_step)
 

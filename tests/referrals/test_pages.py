@@ -129,7 +129,7 @@ def test_officer_follows_status_outcome_and_shared_notes_never_internal(world, c
     services.add_note(world.worker, r, "INTERNAL-ASSESSMENT risk of relapse")
     services.add_note(world.worker, r, "SHARED visit booked", visibility="shared")
     services.record_first_contact(world.worker, r)
-    services.close_referral(world.worker, r, "could_not_contact", "Tried three times.")
+    services.close_referral(world.supervisor, r, "could_not_contact", "Tried three times.")
     client.force_login(world.officer)
     mine = client.get(reverse("referrals:mine")).content.decode()
     assert r.reference in mine

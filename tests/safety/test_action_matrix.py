@@ -15,6 +15,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Approval
 from referrals import services as referral_services
 from safety import services
 from safety.models import DuressCode, EscortRequest, FollowUpItem, HazardEvent, HomeVisit, RiskFlag, SafetyAlert
@@ -85,6 +86,11 @@ def event(world, actor):
     )
 
 
+def flagged(world, actor):
+    referral = case(world, actor)
+    return services.add_risk_flag(world.worker, household=referral.household, type="weapon")
+
+
 def follow_up(world, actor):
     return event(world, actor).follow_ups.order_by("pk").first()
 
@@ -108,6 +114,8 @@ def state(_target):
         ),
         "escorts": list(EscortRequest.objects.order_by("pk").values_list("pk", "status", "responded_by_id")),
         "flags": list(RiskFlag.objects.order_by("pk").values_list("pk", "type", "source")),
+        "flags_ended": RiskFlag.objects.filter(review_on__lt=timezone.localdate()).count(),
+        "approvals": Approval.objects.filter(kind="safety.remove_flag").count(),
         "events": list(
             HazardEvent.objects.order_by("pk").values_list(
                 "pk", "worker_id", "media_report_count", "review_flag_reason"
@@ -233,6 +241,20 @@ ACTIONS = [
         ),
     ),
     # --- risk flags ------------------------------------------------------------------------------------
+    Action(
+        "remove_flag",
+        allowed=SEES_VISIT - {"coordinator"},
+        visible=SEES_VISIT,
+        setup=flagged,
+        snapshot=state,
+        # A social worker's removal waits for a supervisor's approval (a pending request is the change).
+        changed=lambda w, b, a: a["flags_ended"] == b["flags_ended"] + 1 or a["approvals"] == b["approvals"] + 1,
+        service=lambda w, u, flag: services.remove_risk_flag(u, flag, "The family moved away."),
+        page=lambda w, flag: (
+            reverse("safety:flag_remove", args=[flag.pk]),
+            {"reason": "The family moved away.", "next": "/"},
+        ),
+    ),
     Action(
         "add_flag",
         allowed=SEES_VISIT,  # social work that sees the referral
