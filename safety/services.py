@@ -211,7 +211,7 @@ def remove_risk_flag(actor, flag, reason):
     if not reason:
         raise ValidationError({"reason": _("Say why the flag no longer applies.")})
     if approvals.needs_approval("safety.remove_flag", actor):
-        team = actor.organization if actor.organization and actor.organization.kind == "team" else None
+        team = actor.organization if actor.organization and actor.organization.kind == Organization.Kind.TEAM else None
         what = _("remove the risk flag: %(flag)s") % {"flag": flag.get_type_display()}
         return request_approval(actor, "safety.remove_flag", flag, unit=team, summary=what, payload={"reason": reason})
     return _retire_flag(actor, flag, reason)
