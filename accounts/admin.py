@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from knox.models import AuthToken
 
 from accounts import services
+from accounts.admin_tools import ReadOnlyAdmin
 from accounts.models import (
     AccessLog,
     Agreement,
@@ -89,19 +90,10 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(admin.ModelAdmin):
+class AccessLogAdmin(ReadOnlyAdmin):
     list_display = ["at", "user", "action", "object_type", "object_id", "ip_address"]
     list_filter = ["action", "object_type"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(TimerRun)
@@ -133,19 +125,10 @@ class AgreementAdmin(admin.ModelAdmin):
 
 
 @admin.register(AgreementAcceptance)
-class AgreementAcceptanceAdmin(admin.ModelAdmin):
+class AgreementAcceptanceAdmin(ReadOnlyAdmin):
     list_display = ["accepted_at", "user", "agreement", "ip_address"]
     list_filter = ["agreement"]
     date_hierarchy = "accepted_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(WebhookSubscription)
@@ -158,22 +141,13 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
     """The delivery log: read-only."""
 
     list_display = ["created_at", "subscription", "event", "reference", "state", "attempts", "last_status"]
     list_filter = ["state", "subscription"]
     search_fields = ["reference"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(RetentionRule)
@@ -200,19 +174,10 @@ class LegalHoldAdmin(admin.ModelAdmin):
 
 
 @admin.register(RetentionRun)
-class RetentionRunAdmin(admin.ModelAdmin):
+class RetentionRunAdmin(ReadOnlyAdmin):
     """What each run removed (counts per record type)."""
 
     list_display = ["started_at", "finished_at", "dry_run", "report"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- API tokens (django-rest-knox): minted here only for integration accounts, shown once -------------

@@ -11,8 +11,8 @@ from accounts.models import AccessLog
 from accounts.services import log_access
 
 
-class HistoryAdmin(admin.ModelAdmin):
-    """Read-only and never deleted: history is kept (notes, events, alerts, visits, escalations…)."""
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Read-only and never deleted, with no bulk actions: logs and history are kept as they were."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -25,6 +25,11 @@ class HistoryAdmin(admin.ModelAdmin):
 
     def get_actions(self, request):
         return {}
+
+
+class HistoryAdmin(ReadOnlyAdmin):
+    """History of case and safety records (notes, events, alerts, visits, escalations…): read-only,
+    and every read in the admin goes to the access log."""
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
