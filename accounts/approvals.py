@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from accounts import hooks
+
 
 @dataclass(frozen=True)
 class Kind:
@@ -22,16 +24,12 @@ class Kind:
     on_decided: Callable | None = None  # on_decided(approval, record) -> None: events, notices
 
 
-_kinds: dict[str, Kind] = {}
-
-
-def register(kind):
-    _kinds[kind.name] = kind
-    return kind
-
-
 def kind(name):
-    return _kinds[name]
+    """The kind registered under ``hooks.APPROVALS`` with this name."""
+    for registered in hooks.get_hooks(hooks.APPROVALS):
+        if registered.name == name:
+            return registered
+    raise KeyError(name)
 
 
 def needs_approval(name, user, detail=""):

@@ -1,6 +1,7 @@
 """The demo city used by ``manage.py seed_demo``.
 
-Apps add their part with ``register``; every step must be idempotent. A step that makes history
+Apps add their steps under ``hooks.DEMO_DATA`` and their record counts as ``Summary`` under
+``hooks.DEMO_SUMMARY`` in their ``hooks.py``; every step must be idempotent. A step that makes history
 schedules service calls on ``world["timeline"]`` (``timeline.at(when, func, ...)``); the last step
 replays them in time order, each under ``time_machine.travel(when)``, and fires the timer sweeps
 at their due times in between. So every event, SLA deadline, escalation and alert carries the
@@ -11,6 +12,8 @@ relative to the day it is built.
 """
 
 import random
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 import time_machine
@@ -20,7 +23,7 @@ from django.db.models import F
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from accounts import timers
+from accounts import hooks, timers
 from accounts.models import District, Holiday, Notification, OnCallShift, Organization, User
 from accounts.services import inbox_only
 
@@ -28,31 +31,17 @@ DEMO_PASSWORD = "demo-pass-2026"
 SEED = 2026
 HISTORY_DAYS = 183  # six months
 
-_steps = []
-_summaries = []
+@dataclass(frozen=True)
+class Summary:
+    """A line of the demo's record counts: ``count()`` returns a number or a short text."""
 
-
-def register(order=50):
-    def decorator(func):
-        _steps.append((order, func))
-        return func
-
-    return decorator
-
-
-def summary(label, order=50):
-    """A line of the demo's record counts: ``func()`` returns a number or a short text."""
-
-    def decorator(func):
-        _summaries.append((order, label, func))
-        return func
-
-    return decorator
+    label: str
+    count: Callable[[], object]
 
 
 def summarise():
     """(label, value) for every registered count, in order."""
-    return [(label, func()) for _order, label, func in sorted(_summaries, key=lambda s: s[0])]
+    return [(s.label, s.count()) for s in hooks.get_hooks(hooks.DEMO_SUMMARY)]
 
 
 def rng(name):
@@ -321,7 +310,6 @@ HOLIDAYS = [
 ]
 
 
-@register(order=10)
 def organisations_and_people(world):
     K, R = Organization.Kind, User.Role
     north, _ = District.objects.update_or_create(
@@ -396,7 +384,6 @@ def organisations_and_people(world):
     )
 
 
-@register(order=20)
 def on_call_rota(world):
     """On-call shifts, 18:00 to 09:00 next morning (crossing midnight), over the history and the coming week."""
     people, teams = world["people"], world["teams"]
@@ -423,7 +410,6 @@ def on_call_rota(world):
     OnCallShift.objects.bulk_create(new)
 
 
-@register(order=90)
 def replay_history(world):
     """Run what the apps scheduled, in time order; the notices it leaves go to inboxes, not by e-mail."""
     timeline = world["timeline"]
@@ -438,7 +424,6 @@ def replay_history(world):
     ).update(read_at=F("created_at") + timedelta(hours=1))
 
 
-@summary("Users", order=10)
 def count_users():
     return User.objects.count()
 
@@ -447,6 +432,6 @@ def seed(stdout=None):
     world = {}
     # Tens of thousands of queries: no debug query log (on SQLite it costs a second query each).
     with override_settings(DEBUG=False), transaction.atomic():
-        for _, step in sorted(_steps, key=lambda s: s[0]):
+        for step in hooks.get_hooks(hooks.DEMO_DATA):
             step(world)
     return world

@@ -1,8 +1,10 @@
-"""Role navigation. Each app registers its entries in its AppConfig.ready()."""
+"""Role navigation. Apps register ``NavItem`` entries under ``hooks.NAVIGATION`` in their ``hooks.py``."""
 
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
+
+from accounts import hooks
 
 
 @dataclass(frozen=True)
@@ -15,13 +17,8 @@ class NavItem:
     social_work_only: bool = False
 
 
-_items: list[NavItem] = []
-
-
-def register(label, url_name, roles=None, order=50, police_only=False, social_work_only=False):
-    item = NavItem(label, url_name, tuple(roles) if roles else None, order, police_only, social_work_only)
-    if item not in _items:
-        _items.append(item)
+def item(label, url_name, roles=None, order=50, police_only=False, social_work_only=False) -> NavItem:
+    return NavItem(label, url_name, tuple(roles) if roles else None, order, police_only, social_work_only)
 
 
 def _allowed(item, user):
@@ -38,7 +35,7 @@ def items_for(user):
     if not user.is_authenticated:
         return []
     out = []
-    for item in sorted(_items, key=lambda i: i.order):
+    for item in sorted(hooks.get_hooks(hooks.NAVIGATION), key=lambda i: i.order):
         if _allowed(item, user):
             try:
                 out.append({"label": item.label, "url": reverse(item.url_name), "url_name": item.url_name})

@@ -15,6 +15,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import hooks
+
 BATCH = 500
 
 
@@ -29,16 +31,9 @@ class RecordType:
     action: str = "anonymised"  # or "deleted"
 
 
-_types: dict[str, RecordType] = {}
-
-
-def register(record_type):
-    _types[record_type.name] = record_type
-    return record_type
-
-
 def registered():
-    return dict(_types)
+    """Record types registered under ``hooks.RETENTION``, by name."""
+    return {t.name: t for t in hooks.get_hooks(hooks.RETENTION)}
 
 
 def keep_days(record_type):
@@ -57,7 +52,7 @@ def run(now=None, *, dry_run=False):
     now = now or timezone.now()
     retention_run = RetentionRun.objects.create(started_at=now, dry_run=dry_run)
     report = {}
-    for record_type in _types.values():
+    for record_type in registered().values():
         days = keep_days(record_type)
         held = set(
             LegalHold.objects.filter(record_type=record_type.name, lifted_at__isnull=True).values_list(
@@ -128,6 +123,9 @@ def _deliveries_expired(cutoff):
     return WebhookDelivery.objects.filter(created_at__lt=cutoff).exclude(state=WebhookDelivery.State.PENDING)
 
 
-register(RecordType("access_log", "access log", 6 * 365, _access_log_expired, _delete_access_log, action="deleted"))
-register(RecordType("notification", "notifications", 365, _notifications_expired, _delete, action="deleted"))
-register(RecordType("webhook_delivery", "webhook deliveries", 90, _deliveries_expired, _delete, action="deleted"))
+for record_type in (
+    RecordType("access_log", "access log", 6 * 365, _access_log_expired, _delete_access_log, action="deleted"),
+    RecordType("notification", "notifications", 365, _notifications_expired, _delete, action="deleted"),
+    RecordType("webhook_delivery", "webhook deliveries", 90, _deliveries_expired, _delete, action="deleted"),
+):
+    hooks.register(hooks.RETENTION, record_type)

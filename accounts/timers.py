@@ -1,8 +1,9 @@
 """Registry of timer sweeps.
 
-Deadlines are database columns; each app registers a sweep that fires what is
-due. Celery beat runs them every minute; ``manage.py run_timers`` runs the same
-functions in a loop for the embedded setup.
+Deadlines are database columns; each app registers a ``Sweep`` that fires what
+is due under ``hooks.TIMERS`` in its ``hooks.py``. Celery beat runs them every
+minute; ``manage.py run_timers`` runs the same functions in a loop for the
+embedded setup.
 """
 
 import logging
@@ -10,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils import timezone
+
+from accounts import hooks
 
 log = logging.getLogger(__name__)
 
@@ -21,19 +24,10 @@ class Sweep:
     oldest_overdue: Callable | None = None  # oldest_overdue(now) -> datetime | None
 
 
-_sweeps: dict[str, Sweep] = {}
-
-
-def register(name, oldest_overdue=None):
-    def decorator(func):
-        _sweeps[name] = Sweep(name, func, oldest_overdue)
-        return func
-
-    return decorator
 
 
 def registered():
-    return dict(_sweeps)
+    return {sweep.name: sweep for sweep in hooks.get_hooks(hooks.TIMERS)}
 
 
 def run_all(now=None):
@@ -41,7 +35,7 @@ def run_all(now=None):
     from accounts.models import TimerRun
 
     results = {}
-    for sweep in _sweeps.values():
+    for sweep in registered().values():
         started = timezone.now()
         error = ""
         try:
@@ -61,7 +55,7 @@ def oldest_overdue(now=None):
     """(sweep name, due time) of the oldest deadline that has passed without firing."""
     now = now or timezone.now()
     found = []
-    for sweep in _sweeps.values():
+    for sweep in registered().values():
         if sweep.oldest_overdue:
             due = sweep.oldest_overdue(now)
             if due is not None:

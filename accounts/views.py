@@ -1,4 +1,6 @@
 import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib import messages
@@ -14,23 +16,28 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts import ratelimit, services
+from accounts import hooks, ratelimit, services
 from accounts.forms import LanguageForm, LoginForm, QueuedPasswordResetForm
 from accounts.middleware import SESSION_TZ, AgreementMiddleware
 from accounts.models import Agreement, Notification
 from accounts.visibility import get_visible_or_404
 
-HOME_VIEWS = {}
+
+@dataclass(frozen=True)
+class HomeView:
+    """A role's home page, registered under ``hooks.HOME_VIEWS``; the generic one is used otherwise."""
+
+    role: str
+    view: Callable
 
 
-def register_home(role, view):
-    """Apps may provide a role's home page; the generic one is used otherwise."""
-    HOME_VIEWS[role] = view
+def _home_view(role):
+    return next((h.view for h in hooks.get_hooks(hooks.HOME_VIEWS) if h.role == role), None)
 
 
 @login_required
 def home(request):
-    view = HOME_VIEWS.get(request.user.role)
+    view = _home_view(request.user.role)
     if view is not None:
         return view(request)
     return render(request, "accounts/home.html")

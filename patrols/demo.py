@@ -29,7 +29,7 @@ from patrols.models import (
     VisitCadence,
     WatchTeam,
 )
-from patrols.registry import referral_from_visit
+from patrols.selectors import referral_from_visit
 
 H = timedelta(hours=1)
 M = timedelta(minutes=1)
@@ -409,7 +409,6 @@ def _change_hours(officer, code, hours, reason):
     services.change_beat_hours(officer, Beat.objects.get(station=officer.organization, code=code), hours, reason)
 
 
-@demo.register(order=60)
 def patrols_world(world):
     for level, days in CADENCE.items():
         VisitCadence.objects.get_or_create(risk_level=level, defaults={"every_days": days})
@@ -431,31 +430,26 @@ def patrols_world(world):
 
 
 # --- what the demo holds ------------------------------------------------------------------------------
-@demo.summary("Beats / persons of concern (overdue)", order=40)
 def count_beats():
     overdue = PersonOfConcern.objects.filter(active=True, next_due_on__lt=timezone.localdate()).count()
     return f"{Beat.objects.count()} / {PersonOfConcern.objects.count()} ({overdue})"
 
 
-@demo.summary("Patrol visits", order=41)
 def count_patrol_visits():
     counts = dict(PatrolVisit.objects.values_list("outcome").annotate(n=Count("pk")))
     parts = ", ".join(f"{label} {counts[value]}" for value, label in Outcome.choices if counts.get(value))
     return f"{sum(counts.values())} ({parts})"
 
 
-@demo.summary("Key locations (suspected)", order=42)
 def count_locations():
     suspected = KeyLocation.objects.filter(status=KeyLocation.Status.SUSPECTED).count()
     return f"{KeyLocation.objects.count()} ({suspected})"
 
 
-@demo.summary("Community activities / missing persons", order=43)
 def count_activities():
     return f"{CommunityActivity.objects.count()} / {MissingPersonReport.objects.count()}"
 
 
-@demo.summary("Monthly reports (submitted, late)", order=44)
 def count_reports():
     reports = MonthlyReport.objects.all()
     submitted = reports.filter(status=MonthlyReport.Status.SUBMITTED).count()
@@ -463,7 +457,6 @@ def count_reports():
     return f"{reports.count()} ({submitted}, {late})"
 
 
-@demo.summary("Half-year evaluations", order=45)
 def count_evaluations():
     return ", ".join(
         f"{e.unit.name.split()[0]} {e.period} {e.total}" for e in Evaluation.objects.select_related("unit")

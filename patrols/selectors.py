@@ -5,8 +5,13 @@ from datetime import timedelta
 from django.db.models import Case, CharField, F, Value, When, Window
 from django.db.models.functions import Rank
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from patrols.models import Beat, Evaluation, KeyLocation, PersonOfConcern
+from accounts.visibility import visible
+from patrols import services
+from patrols.models import Beat, Evaluation, KeyLocation, PatrolVisit, PersonOfConcern
+from referrals import prefill
+from referrals.models import Person
 
 
 def peer_group_expression():
@@ -53,3 +58,27 @@ def beat_overview(user):
         .exclude(status=KeyLocation.Status.CLOSED)
         .order_by("last_checked_on", "name")[:50],
     }
+
+
+def referral_from_visit(user, reference):
+    """Open the referral form with the visit's household and persons (only for a visit the user may see)."""
+    visit = visible(PatrolVisit, user).filter(reference=reference).select_related("person").first()
+    if visit is None:
+        return None
+    person = visit.person
+    # A read: nothing is created here. Without a family record yet, the form gets the person's details
+    # (an unsaved Person) and filing creates the household.
+    household = person.household
+    subject = person.person if person.person_id else Person(name=person.name, address=person.address)
+    persons = [(subject, "subject")]
+    persons += [(child, "child") for child in services.children_of(person)]
+    category = "child_protection" if visit.children_present and not visit.child_care_checked else "vulnerable_family"
+    return prefill.Prefill(
+        origin_reference=visit.reference,
+        category=category,
+        incident_place=household.address if household else person.address,
+        incident_at=visit.visited_at,
+        household=household,
+        persons=persons,
+        narrative=str(_("Found on community policing visit %(ref)s.") % {"ref": visit.reference}),
+    )

@@ -802,7 +802,6 @@ def schedule_case(world, case, r):
     tl.at(t["close"], _close, case, summary, resource, world)
 
 
-@demo.register(order=30)
 def matching_and_policies(world):
     stations, teams = world["stations"], world["teams"]
     start = world["today"] - timedelta(days=365)
@@ -812,7 +811,6 @@ def matching_and_policies(world):
         SLAPolicy.objects.get_or_create(category="", level=level, defaults={"acknowledge_within": amount, "unit": unit})
 
 
-@demo.register(order=40)
 def referral_history(world):
     """Six months of referrals, planned here and replayed with the rest of the history."""
     world["cases"] = []
@@ -840,33 +838,28 @@ def add_case(world, *, station, officer, category, level, filed, narrative, pref
 
 
 # --- what the demo holds ------------------------------------------------------------------------------
-@demo.summary("Referrals", order=20)
 def count_referrals():
     by_status = dict(Referral.objects.values_list("status").annotate(n=Count("pk")))
     parts = ", ".join(f"{label} {by_status[value]}" for value, label in Status.choices if by_status.get(value))
     return f"{sum(by_status.values())} ({parts})"
 
 
-@demo.summary("Overdue / escalated referrals", order=21)
 def count_overdue():
     overdue = Referral.objects.filter(status=Status.SUBMITTED, ack_due_at__lt=timezone.now()).count()
     escalated = Referral.objects.filter(escalations__isnull=False).distinct().count()
     return f"{overdue} / {escalated}"
 
 
-@demo.summary("Transferred / redirected referrals", order=22)
 def count_moves():
     kinds = ReferralEvent.objects.values("kind").annotate(n=Count("referral", distinct=True))
     by_kind = {row["kind"]: row["n"] for row in kinds}
     return f"{by_kind.get('transferred', 0)} / {by_kind.get('redirected', 0)}"
 
 
-@demo.summary("Households (with repeat referrals)", order=23)
 def count_households():
     repeat = Household.objects.annotate(n=Count("referrals")).filter(n__gt=1).count()
     return f"{Household.objects.count()} ({repeat})"
 
 
-@demo.summary("Persons", order=24)
 def count_persons():
     return Person.objects.count()

@@ -7,15 +7,13 @@ content; any other shows only which unit holds it and how to reach them, so work
 family can find each other without reading each other's files.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils.translation import gettext_lazy as _
 
+from accounts import hooks
 from referrals.models import OPEN_STATUSES, Referral
-
-_sources: list[Callable] = []
 
 
 @dataclass(frozen=True)
@@ -33,19 +31,14 @@ class Entry:
         return self.holder.contact if self.holder is not None else ""
 
 
-def source(func):
-    """Register ``func(user, household, referrals) -> iterable of Entry``."""
-    _sources.append(func)
-    return func
-
-
 def timeline(user, household):
     referrals = list(
         Referral.objects.filter(household=household).select_related(
             "team__parent", "referring_station", "assigned_worker"
         )
     )
-    entries = [entry for func in _sources for entry in func(user, household, referrals)]
+    sources = hooks.get_hooks(hooks.HOUSEHOLD_TIMELINE)  # func(user, household, referrals) -> Entry…
+    entries = [entry for func in sources for entry in func(user, household, referrals)]
     return sorted(entries, key=lambda e: e.at, reverse=True)
 
 
@@ -58,7 +51,6 @@ def workers_around(household):
     )
 
 
-@source
 def referral_entries(user, household, referrals):
     visible = set(Referral.objects.visible_to(user).filter(household=household).values_list("pk", flat=True))
     for r in referrals:

@@ -1,6 +1,7 @@
 """Other apps can open the referral form prefilled from one of their records.
 
-A provider is registered per referral origin (e.g. ``patrol_visit``). The form
+A ``Provider`` is registered per referral origin (e.g. ``patrol_visit``) under
+``hooks.REFERRAL_PREFILL``. The form
 calls it with the signed-in user and the origin reference from the query string;
 the provider returns ``None`` when the user may not see that record, so the form
 then opens empty (never revealing the record). Filing checks the same way that the
@@ -11,9 +12,10 @@ A provider returns a :class:`Prefill`. ``household`` and ``persons`` are
 ``referrals.models.Household`` / ``Person`` rows the provider keeps for its record.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-_providers = {}
+from accounts import hooks
 
 
 @dataclass
@@ -28,17 +30,19 @@ class Prefill:
     origin: str = ""  # set by prefill_for
 
 
-def register(origin):
-    def decorator(func):
-        _providers[origin] = func
-        return func
+@dataclass(frozen=True)
+class Provider:
+    origin: str
+    prefill: Callable  # prefill(user, reference) -> Prefill | None; reads only
 
-    return decorator
+
+def _provider(origin):
+    return next((p.prefill for p in hooks.get_hooks(hooks.REFERRAL_PREFILL) if p.origin == origin), None)
 
 
 def prefill_for(user, origin, reference):
     """The provider's prefill for a record ``user`` may see, else None. Providers only read."""
-    provider = _providers.get(origin)
+    provider = _provider(origin)
     if provider is None or not reference:
         return None
     filled = provider(user, reference)

@@ -8,9 +8,8 @@ that kept the old text would defeat the schedule.
 """
 
 from django.db.models import Q
-from django.utils.translation import gettext_lazy as _
 
-from accounts import retention
+from accounts import hooks
 from referrals.models import CaseNote, Household, Person, Referral, ReferralEvent, Status
 
 REMOVED = "—"
@@ -56,7 +55,8 @@ def anonymise(referrals):
         address_key="",
     )
     Household.objects.filter(pk__in=households).update(label="", address="", address_key="")
-    _clear_flag_notes(people, households)
+    for forget in hooks.get_hooks(hooks.PERSONS_ANONYMISED):  # other apps' notes about these people
+        forget(people, households)
     for history, pks in (("ReferralHistory", ids), ("PersonEvent", people), ("HouseholdEvent", households)):
         apps.get_model("referrals", history).objects.filter(pgh_obj_id__in=pks).delete()
 
@@ -70,13 +70,3 @@ def _no_longer_needed(ids):
     households -= set(retained.filter(household__in=households).values_list("household", flat=True))
     return sorted(people), sorted(households)
 
-
-def _clear_flag_notes(people, households):
-    from safety.models import RiskFlag
-
-    RiskFlag.objects.filter(Q(person__in=people) | Q(household__in=households)).update(note="", address="")
-
-
-retention.register(
-    retention.RecordType("referral", _("finished referrals"), 7 * 365, expired, anonymise, key_field="reference")
-)

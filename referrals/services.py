@@ -1124,7 +1124,3 @@ def _record_decision(approval, referral):
     kind = Kind.APPROVED if approval.state == approval.State.APPROVED else Kind.APPROVAL_REJECTED
     note = f"{approval.summary}: {approval.reason}" if approval.reason else approval.summary
     _record(referral, kind, approval.decided_by, note=note, shared=False)
-
-
-approvals.register(approvals.Kind("referral.decline", _locked_referral, _carry_out_decline, _record_decision))
-approvals.register(approvals.Kind("referral.close", _locked_referral, _carry_out_close, _record_decision))

@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import hooks
 from accounts.exports import table_response
 from accounts.models import AccessLog, Approval, Organization, User
 from accounts.services import log_access, log_search
@@ -235,13 +236,12 @@ def queue(request):
 
 
 def _decorate_rows(user, referrals):
-    """Risk badges (one query whatever the number of rows) and the actions the policy offers on each row."""
-    from safety.services import active_flags_for
-
+    """Other apps' badges (e.g. risk flags: one query per app whatever the number of rows) and the actions
+    the policy offers on each row."""
     rows = list(referrals)
-    flags = active_flags_for(households={r.household_id for r in rows if r.household_id})
+    badges = [provide(user, rows) for provide in hooks.get_hooks(hooks.REFERRAL_BADGES)]
     for r in rows:
-        r.risk_flags = [f for f in flags if f.household_id == r.household_id]
+        r.badges = [fragment for found in badges for fragment in found.get(r.pk, ())]
         r.actions = services.allowed_actions(user, r)
     return rows
 
@@ -420,14 +420,7 @@ def _detail_context(request, referral, **forms_with_errors):
         related = list(
             selectors.visible_referrals(user).filter(household_id=referral.household_id).exclude(pk=referral.pk)[:20]
         )
-    flags = []
-    if not user.reads_shared_view:
-        from safety.services import active_flags_for
-
-        flags = active_flags_for(
-            households=[referral.household_id] if referral.household_id else [],
-            persons=[link.person_id for link in persons],
-        )
+    panels = [part for provide in hooks.get_hooks(hooks.REFERRAL_PANELS) for part in provide(user, referral, persons)]
     feedback = list(referral.feedback.select_related("team"))
     waiting = []
     if not user.reads_shared_view:
@@ -445,7 +438,7 @@ def _detail_context(request, referral, **forms_with_errors):
         "waiting_approval": waiting,
         "linked_to": linked_to,
         "pending_links": selectors.link_requests_to_decide(user, referral),
-        "flags": flags,
+        "panels": panels,
         "actions": actions,
         "events": events,
         "notes": notes,
@@ -454,7 +447,6 @@ def _detail_context(request, referral, **forms_with_errors):
         "next_step": OUTCOME_NEXT_STEP.get(referral.outcome, ""),
         "acknowledge_rule": services.acknowledge_rule(referral) if referral.awaiting_acknowledgement else "",
         "show_internal": not user.reads_shared_view,
-        "safety_actions": _safety_actions(user, referral),
         "escalation_rows": referral.escalations.all() if not user.reads_shared_view else [],
         "now": timezone.now(),
     }
@@ -480,15 +472,6 @@ def _detail_context(request, referral, **forms_with_errors):
     blank.update(forms_with_errors)
     context["forms"] = blank
     return context
-
-
-def _safety_actions(user, referral):
-    """Visit planning and risk flags offered on the case page, as the safety policy allows."""
-    from safety import policy as safety_policy
-
-    if not referral.is_open:
-        return set()
-    return {action for action in ("plan_visit", "add_flag") if safety_policy.can(user, action, referral)}
 
 
 def _feedback(data):

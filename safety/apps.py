@@ -3,8 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class SafetyConfig(AppConfig):
+    """What the app plugs into the project is in its ``hooks.py`` (``accounts.hooks.discover``)."""
+
     name = "safety"
     verbose_name = _("Safety")
-
-    def ready(self):
-        from safety import demo, registry  # noqa: F401

@@ -487,7 +487,6 @@ def _flags(world, r, cases):
         tl.at(case.times["contact"] + H, _add_flag, case, case.worker, kind, source, note, None, sweeps=())
 
 
-@demo.register(order=50)
 def safety_world(world):
     people, teams = world["people"], world["teams"]
     for team, supervisor in ((teams[0], "supervisor1"), (teams[2], "supervisor2")):
@@ -511,26 +510,21 @@ def _by(qs, field, choices):
     return f"{sum(counts.values())} ({parts})" if counts else "0"
 
 
-@demo.summary("Risk flags (active)", order=30)
 def count_flags():
     return f"{RiskFlag.objects.count()} ({RiskFlag.objects.active().count()})"
 
 
-@demo.summary("Hazard events (major)", order=31)
 def count_events():
     return f"{HazardEvent.objects.count()} ({HazardEvent.objects.filter(is_major=True).count()})"
 
 
-@demo.summary("Home visits", order=32)
 def count_visits():
     return _by(HomeVisit.objects, "status", HomeVisit.Status.choices)
 
 
-@demo.summary("Escort requests", order=33)
 def count_escorts():
     return _by(EscortRequest.objects, "status", EscortRequest.Status.choices)
 
 
-@demo.summary("Safety alerts", order=34)
 def count_alerts():
     return _by(SafetyAlert.objects, "kind", SafetyAlert.Kind.choices)

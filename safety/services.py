@@ -227,16 +227,14 @@ def _retire_flag(actor, flag, reason):
     return flag
 
 
+def _locked_flag(pk):
+    return RiskFlag.objects.select_for_update().get(pk=pk)
+
+
 def _carry_out_flag_removal(approver, flag, payload):
     policy.require(approver, "remove_flag", flag)
     _retire_flag(approver, flag, payload["reason"])
 
-
-approvals.register(
-    approvals.Kind(
-        "safety.remove_flag", lambda pk: RiskFlag.objects.select_for_update().get(pk=pk), _carry_out_flag_removal
-    )
-)
 
 
 def record_police_flag(referral, *, type, note="", review_on=None):

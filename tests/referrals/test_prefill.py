@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from accounts import hooks
 from referrals import prefill
 from referrals.models import Referral
 from tests.referrals.factories import HouseholdFactory, PersonFactory
@@ -10,11 +11,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def provider(world):
-    previous = prefill._providers.get("patrol_visit")
     household = HouseholdFactory(address="No. 3, Lane 5, Xinyi Rd.")
     child = PersonFactory(household=household, name="Little Wang", estimated_age=7)
 
-    @prefill.register("patrol_visit")
     def from_visit(user, reference):
         if reference != "PV-2026-000007" or user != world.officer:
             return None  # not a record this user may see
@@ -27,8 +26,10 @@ def provider(world):
             persons=[(child, "child")],
         )
 
-    yield household, child
-    prefill._providers["patrol_visit"] = previous  # the real provider (patrols) for the tests after this one
+    # Only this provider answers for patrol visits inside the test; the real one (patrols) is back after it.
+    with hooks.replaced(hooks.REFERRAL_PREFILL, lambda p: p.origin != "patrol_visit"):
+        with hooks.register_temporarily(hooks.REFERRAL_PREFILL, prefill.Provider("patrol_visit", from_visit)):
+            yield household, child
 
 
 def test_form_opens_prefilled_and_the_referral_keeps_the_visit_reference(world, client, provider):
