@@ -7,8 +7,8 @@ in the admin is a read like any other and goes to the access log.
 
 from django.contrib import admin
 
+from accounts.access_log import log_access
 from accounts.models import AccessLog
-from accounts.services import log_access
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -90,7 +90,7 @@ class HealthCheckMiddleware:
 
     def __call__(self, request):
         if request.path == "/healthz" and settings.SESSION_COOKIE_NAME not in request.COOKIES:
-            from accounts.views import healthz
+            from accounts.health import healthz
 
             return healthz(request)
         return self.get_response(request)
@@ -149,7 +149,7 @@ class AgreementMiddleware:
     def _blocked(self, request, user):
         from django.http import JsonResponse
 
-        from accounts.services import agreement_to_accept
+        from accounts.agreements import agreement_to_accept
 
         pending = agreement_to_accept(user, getattr(request, "session", None))
         if pending is None:

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.visibility import VisibleQuerySet
+from accounts.querysets import VisibleQuerySet
 
 
 def validate_time_zone(value):
@@ -515,14 +515,6 @@ class Agreement(models.Model):
 
     def __str__(self):
         return f"{self.title} ({self.version})"
-
-    def save(self, *args, **kwargs):
-        from django.db import transaction
-
-        from accounts.services import agreements_changed
-
-        super().save(*args, **kwargs)
-        transaction.on_commit(agreements_changed)
 
 
 class AgreementAcceptance(models.Model):

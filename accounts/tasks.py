@@ -5,7 +5,7 @@ import time
 from celery import shared_task
 from django.conf import settings
 
-from accounts import services, timers
+from accounts import outbox, timers
 
 log = logging.getLogger(__name__)
 
@@ -17,18 +17,18 @@ EMAIL_TIME_LIMIT = EMAIL_SOFT_TIME_LIMIT + 15
 
 @shared_task(acks_late=True, soft_time_limit=EMAIL_SOFT_TIME_LIMIT, time_limit=EMAIL_TIME_LIMIT)
 def send_notification_email(notification_id):
-    return services.deliver_email(notification_id)
+    return outbox.deliver_email(notification_id)
 
 
 @shared_task(soft_time_limit=EMAIL_SOFT_TIME_LIMIT, time_limit=EMAIL_TIME_LIMIT)
 def send_email_message(subject, body, from_email, to, html=None):
     """A message that is not a notification (password reset): sent once, not kept in the outbox."""
-    return services.send_message(subject, body, from_email, to, html)
+    return outbox.send_message(subject, body, from_email, to, html)
 
 
 @shared_task(soft_time_limit=EMAIL_SOFT_TIME_LIMIT * 10, time_limit=EMAIL_SOFT_TIME_LIMIT * 10 + 15)
 def deliver_pending_emails():
-    return services.deliver_pending_emails()
+    return outbox.deliver_pending_emails()
 
 
 @shared_task(soft_time_limit=50, time_limit=60)
@@ -82,5 +82,5 @@ def queue_message(subject, body, from_email, to, html=None):
             log.warning("broker unavailable; a one-off e-mail was not queued")
         return
     threading.Thread(
-        target=services.send_message, args=(subject, body, from_email, list(to), html), daemon=True
+        target=outbox.send_message, args=(subject, body, from_email, list(to), html), daemon=True
     ).start()

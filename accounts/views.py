@@ -1,4 +1,3 @@
-import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -7,16 +6,14 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import connection
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts import hooks, ratelimit, services
+from accounts import access_log, agreements, hooks, ratelimit, services
 from accounts.forms import LanguageForm, LoginForm, QueuedPasswordResetForm
 from accounts.middleware import SESSION_TZ, AgreementMiddleware
 from accounts.models import Agreement, Notification
@@ -69,7 +66,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     form_class = QueuedPasswordResetForm
 
     def post(self, request, *args, **kwargs):
-        address = services.client_ip(request) or "unknown"
+        address = access_log.client_ip(request) or "unknown"
         if not ratelimit.allow("password-reset-address", address, settings.PASSWORD_RESET_LIMIT_PER_ADDRESS, 3600):
             form = self.get_form()
             form.errors.clear()
@@ -128,70 +125,10 @@ def notification_read_all(request):
     return redirect("notifications")
 
 
-@never_cache
-def healthz(request):
-    """Liveness and readiness for load balancers and compose health checks.
-
-    Anonymous callers learn only "up" or "down" (200 or 503); signed-in staff and probes with
-    HEALTHZ_TOKEN also get the database, broker and timer state.
-    """
-    from accounts import timers
-
-    database_ok = _database_ok()
-    code = 200 if database_ok else 503
-    if not _may_see_health_details(request):
-        return JsonResponse({"status": "up" if database_ok else "down"}, status=code)
-    status = {"status": "ok", "database": "ok" if database_ok else "error"}
-    if not database_ok:
-        status["status"] = "error"
-    status["broker"] = broker_state()
-    if status["broker"] == "error" and database_ok:
-        status["status"] = "degraded"
-    oldest = None
-    if database_ok:
-        try:
-            oldest = timers.oldest_overdue()
-        except Exception:  # noqa: BLE001 - the database went away between the two queries
-            status["database"] = status["status"] = "error"
-            code = 503
-    status["oldest_overdue_timer"] = oldest[0].isoformat() if oldest else None
-    return JsonResponse(status, status=code)
-
-
-def _database_ok():
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        return True
-    except Exception:  # noqa: BLE001 - report, do not raise
-        return False
-
-
-def _may_see_health_details(request):
-    token = settings.HEALTHZ_TOKEN
-    offered = request.headers.get("X-Healthz-Token", "")
-    if token and offered and hmac.compare_digest(offered.encode(), token.encode()):
-        return True
-    user = getattr(request, "user", None)  # absent when the middleware answers before authentication
-    return bool(user is not None and user.is_authenticated and (user.is_staff or user.is_administrator))
-
-
-def broker_state():
-    if not settings.REDIS_URL:
-        return "embedded"
-    try:
-        import redis
-
-        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1).ping()
-        return "ok"
-    except Exception:  # noqa: BLE001
-        return "error"
-
-
 @login_required
 def agreement(request):
     """The information-sharing agreement in force: read it, accept it, go back to where you were."""
-    pending = services.agreement_to_accept(request.user)
+    pending = agreements.agreement_to_accept(request.user)
     current = pending or Agreement.objects.current_for(request.user)
     target = request.POST.get("next") or request.GET.get("next") or "/"
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
@@ -200,7 +137,7 @@ def agreement(request):
         if request.POST.get("accept") != "yes":
             messages.error(request, _("Tick the box to accept the agreement, or sign out."))
         else:
-            services.accept_agreement(request.user, pending, request)
+            agreements.accept_agreement(request.user, pending, request)
             request.session[AgreementMiddleware.ACCEPTED] = pending.pk
             messages.success(request, _("Thank you. Your acceptance is recorded."))
             return redirect(target)

@@ -11,11 +11,6 @@ from django.db import models
 from django.http import Http404
 
 
-class VisibleQuerySet(models.QuerySet):
-    def visible_to(self, user):  # pragma: no cover - every subclass defines it
-        raise NotImplementedError(f"{self.model.__name__} must define visible_to(user)")
-
-
 def visible(model_or_queryset, user):
     qs = (
         model_or_queryset
@@ -66,7 +61,7 @@ class RecordViewSetMixin(VisibleViewSetMixin):
     def retrieve(self, request, *args, **kwargs):
         from rest_framework.response import Response
 
-        from accounts.services import log_access
+        from accounts.access_log import log_access
 
         instance = self.get_object()
         log_access(request, instance)
@@ -75,7 +70,7 @@ class RecordViewSetMixin(VisibleViewSetMixin):
     def list(self, request, *args, **kwargs):
         from rest_framework.response import Response
 
-        from accounts.services import log_reads
+        from accounts.access_log import log_reads
 
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)

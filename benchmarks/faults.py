@@ -160,7 +160,7 @@ def drill_worker_killed(n=1500):
 
 def drill_redis_down(n=20):
     from accounts.models import Notification
-    from accounts.services import deliver_pending_emails
+    from accounts.outbox import deliver_pending_emails
 
     subprocess.run(["redis-cli", "shutdown", "nosave"], check=False, capture_output=True)
     time.sleep(1)

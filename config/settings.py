@@ -178,7 +178,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 # One client-address function for the lockout and the access log (django-ipware, PROXY_COUNT below).
-AXES_CLIENT_IP_CALLABLE = "accounts.services.client_ip"
+AXES_CLIENT_IP_CALLABLE = "accounts.access_log.client_ip"
 
 # Password reset: links valid for one day; requests limited per client address and per account
 # (an account over its limit gets no further mail, and the page says the same as always).

@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts import approvals, timers, validation
+from accounts.access_log import log_access
 from accounts.exports import table_response
 from accounts.models import AccessLog, District, Notification, Organization, TimerRun, User
-from accounts.services import log_access
 from dashboards import selectors
 from patrols import selectors as patrol_selectors
 from patrols import services as patrol_services

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
-from accounts.visibility import VisibleQuerySet
+from accounts.querysets import VisibleQuerySet
 from referrals.models import Household, Person
 
 

@@ -12,7 +12,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.services import log_access, log_reads
+from accounts.access_log import log_access, log_reads
 from accounts.visibility import get_visible_or_404
 from patrols import forms, policy, selectors, services
 from patrols.models import (

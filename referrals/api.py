@@ -16,8 +16,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import validation
+from accounts.access_log import log_search
 from accounts.models import Approval, Organization
-from accounts.services import log_search
 from accounts.visibility import RecordViewSetMixin
 from referrals import lookups, selectors, serializers, services
 from referrals.models import Category, Level, Referral, Status

@@ -14,7 +14,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.services import log_access
+from accounts.access_log import log_access
 from accounts.visibility import get_visible_or_404
 from referrals.models import STATUS_CODES as CODES
 from referrals.models import Referral, Status

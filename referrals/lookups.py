@@ -8,7 +8,7 @@ Both channels share one allowance per user (DRF throttle scopes ``referral_sugge
 from rest_framework.settings import api_settings
 from rest_framework.throttling import UserRateThrottle
 
-from accounts.services import log_search
+from accounts.access_log import log_search
 from referrals import selectors
 
 DEFAULT_RATES = {"referral_suggestions": "30/min", "referral_suggestions_day": "500/day"}

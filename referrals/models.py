@@ -16,7 +16,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from accounts.crypto import EncryptedCharField
 from accounts.models import District, Organization
-from accounts.visibility import VisibleQuerySet
+from accounts.querysets import VisibleQuerySet
 
 NARRATIVE_MAX = 4000
 

@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import hooks
+from accounts.access_log import log_access, log_search
 from accounts.exports import table_response
 from accounts.models import AccessLog, Approval, Organization, User
-from accounts.services import log_access, log_search
 from accounts.visibility import get_visible_or_404, require_role
 from referrals import forms, household, lookups, prefill, selectors, services
 from referrals.models import (

@@ -10,8 +10,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.access_log import log_access, log_reads
 from accounts.models import User
-from accounts.services import log_access, log_reads
 from accounts.visibility import get_visible_or_404, require_role
 from referrals.models import Referral
 from safety import forms, policy, services

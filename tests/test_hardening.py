@@ -10,7 +10,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import services, tasks, timers
+from accounts import outbox, services, tasks, timers
 from accounts.models import Notification
 from safety.models import HomeVisit, SafetyAlert
 from tests.safety.conftest import world  # noqa: F401 - fixture
@@ -91,7 +91,7 @@ def test_with_a_broker_the_sweep_only_publishes_the_email_on_its_own_queue(world
     settings.EMAIL_DELIVERY = "celery"
     published = []
     monkeypatch.setattr(tasks.send_notification_email, "delay", lambda *a, **k: published.append(a))
-    monkeypatch.setattr(services, "send_mail", lambda *a, **k: pytest.fail("mail sent inside the sweep"))
+    monkeypatch.setattr(outbox, "send_mail", lambda *a, **k: pytest.fail("mail sent inside the sweep"))
     _overdue_visit(world)
     timers.run_all()
     note = Notification.objects.get(recipient=world.supervisor, kind="safety_alert")
@@ -119,7 +119,7 @@ def test_a_hung_send_gives_up_after_the_smtp_timeout_and_stays_in_the_outbox(bla
         recipient=user, kind="x", title="R-2026-000001: submitted", email_state=Notification.EmailState.PENDING
     )
     started = time.monotonic()
-    thread, result = _in_thread(services.deliver_pending_emails, older_than=timedelta(0))
+    thread, result = _in_thread(outbox.deliver_pending_emails, older_than=timedelta(0))
     thread.join(timeout=EMAIL_TIMEOUT * 3)
     assert not thread.is_alive(), "no SMTP timeout: the send hangs"
     assert result.get("value") == 0

@@ -2,8 +2,8 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from accounts.access_log import log_access
 from accounts.models import AccessLog, Organization
-from accounts.services import log_access
 from tests.factories import AdministratorFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db

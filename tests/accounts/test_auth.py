@@ -159,8 +159,8 @@ def test_behind_the_proxy_a_forged_forwarded_for_cannot_lock_out_someone_else(cl
 
 
 def test_the_access_log_records_the_client_address_not_the_proxy(client, behind_proxy):
+    from accounts.access_log import client_ip, log_access
     from accounts.models import AccessLog
-    from accounts.services import client_ip, log_access
 
     request = client.get("/healthz", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="203.0.113.5").wsgi_request
     request.user = SocialWorkerFactory()

@@ -1,7 +1,7 @@
 import pytest
 from django.core import mail
 
-from accounts import services
+from accounts import outbox, services
 from accounts.models import Notification
 from tests.factories import SocialWorkerFactory
 
@@ -29,8 +29,8 @@ def test_email_waits_in_outbox_when_the_broker_is_down(monkeypatch):
     services.notify([user], kind="x", title="R-2026-000002: submitted")
     n = Notification.objects.get(recipient=user)
     assert n.email_state == Notification.EmailState.PENDING
-    assert services.deliver_pending_emails(older_than=__import__("datetime").timedelta(0)) == 1
-    assert services.deliver_pending_emails(older_than=__import__("datetime").timedelta(0)) == 0
+    assert outbox.deliver_pending_emails(older_than=__import__("datetime").timedelta(0)) == 1
+    assert outbox.deliver_pending_emails(older_than=__import__("datetime").timedelta(0)) == 0
     n.refresh_from_db()
     assert n.email_state == Notification.EmailState.SENT
     assert len(mail.outbox) == 1

@@ -98,7 +98,7 @@ def test_periods_come_from_the_admin_rule_and_the_access_log_keeps_its_own(world
 
     request = rf.get("/")
     request.user = world.worker
-    from accounts.services import log_access
+    from accounts.access_log import log_access
 
     new_entry = log_access(request, case)
     AccessLog.objects.bulk_create(

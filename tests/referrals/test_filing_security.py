@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from accounts.access_log import keyed_hash
 from accounts.models import AccessLog
-from accounts.services import keyed_hash
 from referrals import services
 from referrals.models import Household, Person, Referral
 from tests import action_matrix

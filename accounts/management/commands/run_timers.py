@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 
-from accounts import retention, services, timers, webhooks
+from accounts import outbox, retention, timers, webhooks
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ def send_outbox(stop, interval=MAIL_INTERVAL, mail=True):
             close_old_connections()
             try:
                 if mail:
-                    services.deliver_pending_emails(older_than=timedelta(0))
+                    outbox.deliver_pending_emails(older_than=timedelta(0))
                 webhooks.deliver_due(budget_seconds=interval * 4)
                 if retention.due_today():
                     retention.run()
@@ -44,7 +44,7 @@ class Command(BaseCommand):
     def handle(self, *args, once=False, interval=60, **options):
         if once:
             results = timers.run_all()
-            sent = services.deliver_pending_emails(older_than=timedelta(0)) if self._sends_mail() else 0
+            sent = outbox.deliver_pending_emails(older_than=timedelta(0)) if self._sends_mail() else 0
             self._report(results, sent, always=True)
             return
         stop = threading.Event()
