@@ -68,14 +68,3 @@ def pending_for(user):
         return pending.none()
     units = Organization.objects.filter(path__startswith=user.organization.path).values("pk")
     return pending.filter(unit__in=units).select_related("requested_by", "unit")
-
-
-def team_supervisors_of(unit):
-    """Who is asked: the supervisors of the team or, failing that, of the nearest unit above it."""
-    from accounts.models import User
-
-    for org in [unit, *reversed(unit.ancestors())] if unit is not None else []:
-        found = list(User.objects.filter(organization=org, role=User.Role.SUPERVISOR, is_active=True))
-        if found:
-            return found
-    return []

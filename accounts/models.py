@@ -466,6 +466,20 @@ class TimerRun(models.Model):
         return self.name
 
 
+class ReferenceCounter(models.Model):
+    """The last number given per record prefix and year (accounts/references.py)."""
+
+    prefix = models.CharField(max_length=4)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="reference_counter_unique")]
+
+    def __str__(self):
+        return f"{self.prefix}-{self.year}: {self.last}"
+
+
 class AgreementQuerySet(models.QuerySet):
     def current_for(self, user):
         """The agreement in force for ``user``: the newest one of their organisation or an organisation

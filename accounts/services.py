@@ -109,7 +109,7 @@ def mint_api_token(user, *, days=None):
 def request_approval(actor, kind, record, *, unit, summary, payload=None):
     """Ask the supervisors above ``unit`` to approve ``actor``'s decision on ``record``.
     One pending request per record and kind: asking again replaces the details."""
-    from accounts.approvals import team_supervisors_of
+    from accounts.directory import supervisors_of
     from accounts.models import Approval
 
     approval, _created = Approval.objects.update_or_create(
@@ -126,7 +126,7 @@ def request_approval(actor, kind, record, *, unit, summary, payload=None):
         },
     )
     notify(
-        team_supervisors_of(unit),
+        supervisors_of(unit),
         kind="approval",
         title=_("%(record)s: waiting for your approval (%(what)s)") % {"record": approval.label, "what": summary},
         url="/approvals/",

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
+from accounts.references import next_reference
 from accounts.services import notify_about
 from patrols import policy
 from patrols.models import (
@@ -37,7 +38,6 @@ from patrols.models import (
     VisitCadence,
 )
 from referrals.models import Household, Person, Referral
-from referrals.services import next_reference
 
 User = get_user_model()
 REPORT_DUE_DAY = 10
@@ -125,7 +125,7 @@ def record_visit(
         if notified_station is None or notified_station.kind != Organization.Kind.STATION:
             raise ValidationError({"notified_station": _("Choose the station covering the new address.")})
     visit = PatrolVisit.objects.create(
-        reference=next_reference(timezone.localdate().year, "PV"),
+        reference=next_reference(prefix="PV", year=timezone.localdate().year),
         station=person.station,
         person=person,
         officer=actor,
@@ -252,7 +252,7 @@ def take_missing_person_report(actor, station, **fields):
         raise ValidationError({"last_seen_at": _("The time last seen cannot be in the future.")})
     report = MissingPersonReport(station=station, taken_by=actor, **fields)
     report.high_sensitivity = report.sex == "female" or (report.age is not None and report.age < 18)
-    report.reference = next_reference(timezone.localdate().year, "MP")
+    report.reference = next_reference(prefix="MP", year=timezone.localdate().year)
     report.full_clean()
     report.save()
     if report.high_sensitivity:

@@ -303,16 +303,6 @@ class Person(models.Model):
         super().save(*args, **kwargs)
 
 
-class ReferenceCounter(models.Model):
-    """Last reference number used per year; incremented under a row lock."""
-
-    year = models.PositiveSmallIntegerField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
-
-    def __str__(self):
-        return f"{self.year}: {self.last}"
-
-
 @pghistory.track(
     pghistory.UpdateEvent(),
     pghistory.DeleteEvent(),

@@ -19,7 +19,9 @@ from django.utils.translation import ngettext, override
 from guardian.shortcuts import assign_perm
 
 from accounts import approvals, calendar, webhooks
+from accounts.directory import agency_heads, district_coordinators, supervisors_of, team_workers
 from accounts.models import District, Organization
+from accounts.references import next_reference
 from accounts.services import notify_about, notify_many, request_approval
 from referrals import policy, prefill, selectors
 from referrals.models import (
@@ -137,34 +139,6 @@ def _referrers(referral):
     return [referral.referring_officer] if referral.referring_officer else []
 
 
-def team_supervisors(team):
-    """Supervisors of the team: those in the team, else the nearest ancestor that has any."""
-    if team is None:
-        return []
-    for org in [team, *reversed(team.ancestors())]:
-        found = list(User.objects.filter(organization=org, role=User.Role.SUPERVISOR, is_active=True))
-        if found:
-            return found
-    return []
-
-
-def district_coordinators(district_id):
-    return list(
-        User.objects.filter(role=User.Role.INTAKE_COORDINATOR, organization__district_id=district_id, is_active=True)
-    )
-
-
-def agency_managers(team):
-    agency = team.nearest(Organization.Kind.AGENCY) if team else None
-    if agency is None:
-        return []
-    return list(User.objects.filter(organization=agency, role=User.Role.SUPERVISOR, is_active=True))
-
-
-def team_workers(team):
-    return list(User.objects.filter(organization=team, role=User.Role.SOCIAL_WORKER, is_active=True))
-
-
 # --- who may do what: referrals/policy.py ------------------------------------------------
 def allowed_actions(user, referral):
     """The actions a page or API client may offer ``user`` for ``referral``."""
@@ -231,23 +205,6 @@ def matched_team(station, on_date=None):
         .first()
     )
     return match.team if match else None
-
-
-# Other record types share the counter table, each in its own row per year (year * 10 + slot).
-REFERENCE_SLOTS = {"R": 0, "H": 1, "PV": 2, "MP": 3}
-
-
-def next_reference(year, prefix="R"):
-    """PREFIX-YYYY-NNNNNN from a per-year counter; one atomic statement, safe under concurrent filing."""
-    slot = REFERENCE_SLOTS[prefix]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO referrals_referencecounter (year, last) VALUES (%s, 1) "
-            "ON CONFLICT (year) DO UPDATE SET last = referrals_referencecounter.last + 1 RETURNING last",
-            [year * 10 + slot if slot else year],
-        )
-        number = cursor.fetchone()[0]
-    return f"{prefix}-{year}-{number:06d}"
 
 
 # --- filing ------------------------------------------------------------------------
@@ -337,7 +294,7 @@ def submit_referral(actor, *, persons=(), station=None, request_link=False, **fi
     )
     if district.routing_mode == District.RoutingMode.DIRECT:
         referral.team = matched_team(station, timezone.localtime(now, station.tz).date())
-    referral.reference = next_reference(timezone.localdate(now).year)
+    referral.reference = next_reference(prefix="R", year=timezone.localdate(now).year)
     _start_clock(referral, now)
     calendar_org = referral.team or station
     referral.after_hours = not calendar.is_business_time(calendar_org, now)
@@ -374,7 +331,7 @@ def _request_links(actor, referral, candidates, now):
         ]
     )
     _record(referral, Kind.LINK_REQUESTED, actor, at=now)
-    deciders = district_coordinators(referral.district_id) + team_supervisors(referral.team)
+    deciders = district_coordinators(referral.district_id) + supervisors_of(referral.team)
     _notify(deciders, referral, _("possible match with an existing household: confirm or reject the link"))
 
 
@@ -452,14 +409,14 @@ def _announce_new(referral, actor, now):
         recipients = district_coordinators(referral.district_id)
         _notify(recipients, referral, _("new referral in the intake queue"))
         return
-    _notify(team_workers(referral.team) + team_supervisors(referral.team), referral, _("new referral for your team"))
+    _notify(team_workers(referral.team) + supervisors_of(referral.team), referral, _("new referral for your team"))
     if referral.level == 1 and referral.after_hours:
         _alert_on_call(referral, actor, now)
 
 
 def _alert_on_call(referral, actor, now):
     on_call = list(calendar.on_call_workers(referral.team, now))
-    recipients = on_call or team_supervisors(referral.team)
+    recipients = on_call or supervisors_of(referral.team)
     _notify(recipients, referral, _("level 1 referral outside office hours: acknowledge now"), kind="on_call")
     names = ", ".join(u.get_full_name() or u.username for u in recipients)
     _record(referral, Kind.ON_CALL_ALERTED, None, note=names, shared=False, at=now)
@@ -585,7 +542,7 @@ def _decline(actor, referral, reason, note, feedback):
     _stop_clock(referral)
     _save(referral, "status", "decline_reason", "escalate_at")
     _record(referral, Kind.DECLINED, actor, from_status=before, note=note)
-    recipients = _referrers(referral) + team_supervisors(referral.team) + district_coordinators(referral.district_id)
+    recipients = _referrers(referral) + supervisors_of(referral.team) + district_coordinators(referral.district_id)
     _notify(recipients, referral, _("declined"))
     if feedback:
         give_feedback(actor, referral, **feedback)
@@ -630,7 +587,7 @@ def resubmit_referral(actor, referral, added):
     _save(referral, "narrative", "status", "ack_due_at", "escalate_at", "sla_remaining", "returned_for", now=now)
     _record(referral, Kind.RESUBMITTED, actor, from_status=before, note=added.strip(), at=now)
     _notify(
-        team_workers(referral.team) + team_supervisors(referral.team), referral, _("resubmitted with more information")
+        team_workers(referral.team) + supervisors_of(referral.team), referral, _("resubmitted with more information")
     )
     return referral
 
@@ -736,7 +693,7 @@ def _move_to_team(actor, referral, team, note, kind=Kind.TRANSFERRED):
     )
     _record(referral, kind, actor, from_status=before, note=team.name, at=now)
     _record_handover(referral, actor, note, at=now)
-    _notify(team_workers(team) + team_supervisors(team), referral, _("new referral for your team"))
+    _notify(team_workers(team) + supervisors_of(team), referral, _("new referral for your team"))
     _notify(_referrers(referral), referral, _("transferred to another team"))
 
 
@@ -755,7 +712,7 @@ def dispatch_referral(actor, referral, team, note=""):
     _save(referral, "team", "ack_due_at", "escalate_at")
     _record(referral, Kind.DISPATCHED, actor, note=team.name)
     _record_handover(referral, actor, note)
-    _notify(team_workers(team) + team_supervisors(team), referral, _("new referral for your team"))
+    _notify(team_workers(team) + supervisors_of(team), referral, _("new referral for your team"))
     if referral.level == 1 and not calendar.is_business_time(team, timezone.now()):
         _alert_on_call(referral, actor, timezone.now())
     return referral
@@ -908,7 +865,7 @@ def _flag_for_reassignment(cases):
         referral.needs_reassignment = True
         _save(referral, "needs_reassignment")
         _record(referral, Kind.NEEDS_REASSIGNMENT, None, shared=False)
-        _notify(team_supervisors(referral.team), referral, _("needs reassignment"))
+        _notify(supervisors_of(referral.team), referral, _("needs reassignment"))
     return cases
 
 
@@ -965,14 +922,14 @@ def _rematch_waiting(actor, referral, team, note):
     _save(referral, "team", now=now)
     _record(referral, Kind.REMATCHED, actor, note=team.name, at=now)
     _record_handover(referral, actor, note, at=now)
-    _notify(team_workers(team) + team_supervisors(team), referral, _("new referral for your team"))
+    _notify(team_workers(team) + supervisors_of(team), referral, _("new referral for your team"))
 
 
 # --- escalation -----------------------------------------------------------------------------
 def escalation_recipients(referral, level):
     if level == 1:
-        return team_supervisors(referral.team) or district_coordinators(referral.district_id)
-    return district_coordinators(referral.district_id) + agency_managers(referral.team)
+        return supervisors_of(referral.team) or district_coordinators(referral.district_id)
+    return district_coordinators(referral.district_id) + agency_heads(referral.team)
 
 
 def _half_window(referral):

@@ -11,9 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import approvals, calendar
+from accounts.directory import agency_heads, agency_of, supervisors_of
 from accounts.models import Organization
+from accounts.references import next_reference
 from accounts.services import notify_about, request_approval
-from referrals.services import next_reference, team_supervisors
 from safety import policy
 from safety.models import (
     CHECK_OUT_GRACE,
@@ -44,12 +45,8 @@ def _notify(users, message, url, reference, kind="safety"):
     notify_about(users, reference, message, url, kind=kind)
 
 
-def _agency_of(team):
-    return team.nearest(Organization.Kind.AGENCY) if team else None
-
-
 def safety_contacts(team):
-    agency = _agency_of(team)
+    agency = agency_of(team)
     if agency is None:
         return []
     return [c.user for c in SafetyContact.objects.filter(agency=agency, user__is_active=True).select_related("user")]
@@ -57,17 +54,10 @@ def safety_contacts(team):
 
 def follow_up_owners(team):
     """Who can own a follow-up item of an event of ``team``: the active users of its agency."""
-    agency = _agency_of(team) or team
+    agency = agency_of(team) or team
     if agency is None:
         return User.objects.none()
     return User.objects.filter(is_active=True, organization__path__startswith=agency.path)
-
-
-def agency_heads(team):
-    agency = _agency_of(team)
-    if agency is None:
-        return []
-    return list(User.objects.filter(organization=agency, role=User.Role.SUPERVISOR, is_active=True))
 
 
 # --- hazard events ---------------------------------------------------------------------
@@ -82,7 +72,7 @@ def report_hazard_event(actor, *, worker=None, attachments=(), **fields):
     if fields.get("occurred_at") and fields["occurred_at"] > timezone.now() + timedelta(minutes=5):
         raise ValidationError({"occurred_at": _("The event cannot be in the future.")})
     event = HazardEvent(worker=worker, reported_by=actor, team=team, **fields)
-    event.reference = next_reference(timezone.localdate().year, "H")
+    event.reference = next_reference(prefix="H", year=timezone.localdate().year)
     event.full_clean(exclude=["reference"])
     event.save()
     for upload in attachments:
@@ -96,7 +86,7 @@ def report_hazard_event(actor, *, worker=None, attachments=(), **fields):
             person=event.offender, type="threats", source=RiskSource.HAZARD_EVENT, note=event.reference, added_by=actor
         )
     reasons = automatic_major_reasons(event)
-    _notify(team_supervisors(team), _("hazard event reported"), event.get_absolute_url(), event.reference)
+    _notify(supervisors_of(team), _("hazard event reported"), event.get_absolute_url(), event.reference)
     if reasons:
         _make_major(event, reasons)
     return event
@@ -386,7 +376,7 @@ def raise_alarm(actor, visit):
 
 def _alarm_recipients(visit):
     team = visit.referral.team
-    return team_supervisors(team) + list(calendar.on_call_workers(team, timezone.now())) if team else []
+    return supervisors_of(team) + list(calendar.on_call_workers(team, timezone.now())) if team else []
 
 
 def _raise(visit, kind, level, recipients, message, escort=None, follow_up=None):
@@ -524,9 +514,9 @@ def _missed_check_out(visit, now):
     level = visit.alert_level + 1
     team = visit.referral.team
     if level == 1:
-        recipients = team_supervisors(team)
+        recipients = supervisors_of(team)
     else:
-        recipients = list(calendar.on_call_workers(team, now)) + team_supervisors(team) if team else []
+        recipients = list(calendar.on_call_workers(team, now)) + supervisors_of(team) if team else []
         for escort in visit.escort_requests.filter(status=EscortRequest.Status.ACCEPTED).select_related("station"):
             recipients += list(User.objects.filter(organization=escort.station, is_active=True))
     alert = _raise(visit, SafetyAlert.Kind.MISSED_CHECK_OUT, level, recipients, _("missed check-out"))
@@ -565,7 +555,7 @@ def sweep_follow_ups(now=None):
             .filter(status=FollowUpItem.Status.OPEN, escalated_at__isnull=True, due_on__lt=timezone.localdate(now))
             .select_related("event__team", "owner")[:500]
         ):
-            recipients = team_supervisors(item.event.team) + safety_contacts(item.event.team) + [item.owner]
+            recipients = supervisors_of(item.event.team) + safety_contacts(item.event.team) + [item.owner]
             if _raise(None, SafetyAlert.Kind.FOLLOW_UP_OVERDUE, 1, recipients, _("follow-up overdue"), follow_up=item):
                 fired += 1
             item.escalated_at = now

@@ -10,7 +10,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import outbox, services, tasks, timers
+from accounts import outbox, tasks, timers
 from accounts.models import Notification
 from safety.models import HomeVisit, SafetyAlert
 from tests.safety.conftest import world  # noqa: F401 - fixture
