@@ -37,7 +37,8 @@ from patrols.models import (
     SearchReport,
     VisitCadence,
 )
-from referrals.models import Household, Person, Referral
+from referrals.models import Person, Referral
+from referrals.services import households
 
 User = get_user_model()
 REPORT_DUE_DAY = 10
@@ -156,10 +157,10 @@ def record_visit(
 def household_for(person):
     """The family record of a person of concern, created once, for children and referrals."""
     if person.household_id is None:
-        person.household = Household.objects.create(
+        person.household = households.open_household(
             address=person.address, label=person.name, district=person.station.district
         )
-        person.person = Person.objects.create(name=person.name, address=person.address, household=person.household)
+        person.person = households.add_person(household=person.household, name=person.name, address=person.address)
         person.save(update_fields=["household", "person"])
     return person.household
 
@@ -168,17 +169,9 @@ def household_for(person):
 def add_child(actor, person, *, name, date_of_birth=None, estimated_age=None, sex="unknown"):
     policy.require(actor, "add_child", person)
     household = household_for(person)
-    child = Person(
-        name=name,
-        date_of_birth=date_of_birth,
-        estimated_age=estimated_age,
-        sex=sex,
-        household=household,
-        address=household.address,
+    return households.add_person(
+        household=household, name=name, date_of_birth=date_of_birth, estimated_age=estimated_age, sex=sex
     )
-    child.full_clean()
-    child.save()
-    return child
 
 
 def children_of(person):

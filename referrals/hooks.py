@@ -11,6 +11,7 @@ from accounts.models import User
 from accounts.navigation import item
 from referrals import demo, household, services
 from referrals import retention as referral_retention
+from referrals.services import lifecycle
 
 R = User.Role
 
@@ -64,12 +65,11 @@ hooks.register(
 )
 
 for name, carry_out in (
-    ("referral.decline", services._carry_out_decline),
-    ("referral.close", services._carry_out_close),
+    ("referral.decline", lifecycle._carry_out_decline),
+    ("referral.close", lifecycle._carry_out_close),
 ):
-    hooks.register(
-        hooks.APPROVALS, approvals.Kind(name, services._locked_referral, carry_out, services._record_decision)
-    )
+    kind = approvals.Kind(name, lifecycle._locked_referral, carry_out, lifecycle._record_decision)
+    hooks.register(hooks.APPROVALS, kind)
 
 
 @receiver(pre_save, sender=User, dispatch_uid="referrals_remember_organization")

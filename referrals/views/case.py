@@ -1,0 +1,274 @@
+"""The case page, the actions on it and the household timeline."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import hooks
+from accounts.access_log import log_access
+from accounts.models import Approval
+from accounts.visibility import get_visible_or_404, require_role
+from referrals import forms, household, selectors, services
+from referrals.models import (
+    OUTCOME_NEXT_STEP,
+    CaseNote,
+    Household,
+    Referral,
+    ReferralEvent,
+)
+from referrals.views._base import R, _decorate_rows, _errors_to_form, _messages_of
+
+
+@login_required
+def detail(request, pk):
+    referral = get_visible_or_404(
+        Referral.objects.select_related(
+            "team", "referring_station", "assigned_worker", "referring_officer", "household", "linked_to"
+        ),
+        request.user,
+        pk=pk,
+    )
+    log_access(request, referral)
+    return render(request, "referrals/detail.html", _detail_context(request, referral))
+
+
+def _detail_context(request, referral, **forms_with_errors):
+    user = request.user
+    actions = services.allowed_actions(user, referral)
+    events = ReferralEvent.objects.visible_to(user).filter(referral=referral).select_related("actor")
+    notes = CaseNote.objects.visible_to(user).filter(referral=referral).select_related("author")
+    persons = referral.person_links.select_related("person").order_by("id")
+    related = []
+    if referral.household_id:
+        related = list(
+            selectors.visible_referrals(user).filter(household_id=referral.household_id).exclude(pk=referral.pk)[:20]
+        )
+    panels = [part for provide in hooks.get_hooks(hooks.REFERRAL_PANELS) for part in provide(user, referral, persons)]
+    feedback = list(referral.feedback.select_related("team"))
+    waiting = []
+    if not user.reads_shared_view:
+        waiting = list(
+            Approval.objects.filter(
+                kind__startswith="referral.", object_id=referral.pk, state=Approval.State.PENDING
+            ).select_related("requested_by")
+        )
+    linked_to = None
+    if referral.linked_to_id:
+        linked_to = selectors.visible_referrals(user).filter(pk=referral.linked_to_id).first()
+    context = {
+        "referral": referral,
+        "feedback": feedback,
+        "waiting_approval": waiting,
+        "linked_to": linked_to,
+        "pending_links": selectors.link_requests_to_decide(user, referral),
+        "panels": panels,
+        "actions": actions,
+        "events": events,
+        "notes": notes,
+        "persons": persons,
+        "related": related,
+        "next_step": OUTCOME_NEXT_STEP.get(referral.outcome, ""),
+        "acknowledge_rule": services.acknowledge_rule(referral) if referral.awaiting_acknowledgement else "",
+        "show_internal": not user.reads_shared_view,
+        "escalation_rows": referral.escalations.all() if not user.reads_shared_view else [],
+        "now": timezone.now(),
+    }
+    blank = {
+        "accept": forms.AcceptForm(referral=referral) if "accept" in actions else None,
+        "decline": forms.DeclineForm() if "decline" in actions else None,
+        "transfer": forms.TransferForm(referral=referral) if "transfer" in actions else None,
+        "cancel": forms.CancelForm() if "cancel" in actions else None,
+        "first_contact": forms.FirstContactForm() if "first_contact" in actions else None,
+        "close": forms.CloseForm() if "close" in actions else None,
+        "reassign": forms.ReassignForm(referral=referral) if "reassign" in actions else None,
+        "note": forms.NoteForm(user=user) if "note" in actions else None,
+        "confirm_level": forms.LevelForm(initial={"level": referral.level}) if "confirm_level" in actions else None,
+        "dispatch": forms.DispatchForm(referral=referral) if "dispatch" in actions else None,
+        "redirect": forms.RedirectForm(referral=referral) if "redirect" in actions else None,
+        "share": forms.ShareForm(referral=referral) if "share" in actions else None,
+        "feedback": forms.FeedbackForm() if "feedback" in actions and not feedback else None,
+        "return": forms.ReturnForm() if "return" in actions else None,
+        "resubmit": forms.ResubmitForm() if "resubmit" in actions else None,
+        "re_refer": forms.ReReferForm() if "re_refer" in actions else None,
+        "fail": forms.FailForm() if "fail" in actions else None,
+    }
+    blank.update(forms_with_errors)
+    context["forms"] = blank
+    return context
+
+
+def _feedback(data):
+    if data.get("appropriate") in (None, ""):
+        return None
+    return {"appropriate": data["appropriate"], "gaps": data.get("gaps") or []}
+
+
+# Each action: (form factory or None, call(user, referral, cleaned_data), success message)
+ACTIONS = {
+    "acknowledge": (None, lambda u, r, d: services.acknowledge_referral(u, r), _("Acknowledged.")),
+    "accept": (
+        lambda data, r, u: forms.AcceptForm(data, referral=r),
+        lambda u, r, d: services.accept_referral(u, r, d.get("worker"), feedback=_feedback(d)),
+        _("Accepted."),
+    ),
+    "decline": (
+        lambda data, r, u: forms.DeclineForm(data),
+        lambda u, r, d: services.decline_referral(u, r, d["reason"], d["note"], feedback=_feedback(d)),
+        _("Declined."),
+    ),
+    "return": (
+        lambda data, r, u: forms.ReturnForm(data),
+        lambda u, r, d: services.return_to_referrer(u, r, d["needed"]),
+        _("Returned to the referring officer."),
+    ),
+    "resubmit": (
+        lambda data, r, u: forms.ResubmitForm(data),
+        lambda u, r, d: services.resubmit_referral(u, r, d["added"]),
+        _("Resubmitted to the team."),
+    ),
+    "re_refer": (
+        lambda data, r, u: forms.ReReferForm(data),
+        lambda u, r, d: services.re_refer(u, r, d["agency"], d["reason"]),
+        _("Re-referred."),
+    ),
+    "fail": (
+        lambda data, r, u: forms.FailForm(data),
+        lambda u, r, d: services.record_failure(u, r, d["reason"], d["note"]),
+        _("Recorded as not served."),
+    ),
+    "feedback": (
+        lambda data, r, u: forms.FeedbackForm(data),
+        lambda u, r, d: services.give_feedback(u, r, appropriate=d["appropriate"], gaps=d["gaps"]),
+        _("Thank you: the referring station will see your feedback."),
+    ),
+    "transfer": (
+        lambda data, r, u: forms.TransferForm(data, referral=r),
+        lambda u, r, d: services.transfer_referral(u, r, d["team"], d["note"]),
+        _("Transferred."),
+    ),
+    "cancel": (
+        lambda data, r, u: forms.CancelForm(data),
+        lambda u, r, d: services.cancel_referral(u, r, d["reason"]),
+        _("Cancelled."),
+    ),
+    "first_contact": (
+        lambda data, r, u: forms.FirstContactForm(data),
+        lambda u, r, d: services.record_first_contact(u, r, d["at"], d["note"]),
+        _("First contact recorded."),
+    ),
+    "close": (
+        lambda data, r, u: forms.CloseForm(data),
+        lambda u, r, d: services.close_referral(u, r, d["outcome"], d["summary"], d["referred_to"]),
+        _("Closed."),
+    ),
+    "reassign": (
+        lambda data, r, u: forms.ReassignForm(data, referral=r),
+        lambda u, r, d: services.reassign_referral(u, r, d["worker"], d["note"]),
+        _("Reassigned."),
+    ),
+    "note": (
+        lambda data, r, u: forms.NoteForm(data, user=u),
+        lambda u, r, d: services.add_note(u, r, d["text"], d.get("visibility", CaseNote.Visibility.SHARED)),
+        _("Note added."),
+    ),
+    "confirm_level": (
+        lambda data, r, u: forms.LevelForm(data),
+        lambda u, r, d: services.confirm_level(u, r, d["level"]),
+        _("Triage level confirmed."),
+    ),
+    "dispatch": (
+        lambda data, r, u: forms.DispatchForm(data, referral=r),
+        lambda u, r, d: services.dispatch_referral(u, r, d["team"], d["note"]),
+        _("Dispatched."),
+    ),
+    "redirect": (
+        lambda data, r, u: forms.RedirectForm(data, referral=r),
+        lambda u, r, d: services.redirect_referral(u, r, d["team"], d["note"]),
+        _("Redirected."),
+    ),
+    "share": (
+        lambda data, r, u: forms.ShareForm(data, referral=r),
+        lambda u, r, d: services.share_with_worker(u, r, d["worker"]),
+        _("Shared."),
+    ),
+    "confirm_link": (
+        lambda data, r, u: forms.LinkDecisionForm(data, referral=r),
+        lambda u, r, d: services.confirm_link(u, d["link"]),
+        _("Linked to the existing household."),
+    ),
+    "reject_link": (
+        lambda data, r, u: forms.LinkDecisionForm(data, referral=r),
+        lambda u, r, d: services.reject_link(u, d["link"]),
+        _("Marked as not the same household."),
+    ),
+}
+
+
+@login_required
+@require_POST
+def act(request, pk, action):
+    if action not in ACTIONS:
+        raise Http404
+    referral = get_visible_or_404(Referral.objects.select_related("team", "referring_station"), request.user, pk=pk)
+    make_form, call, done = ACTIONS[action]
+    form = make_form(request.POST, referral, request.user) if make_form else None
+    if form is not None and not form.is_valid():
+        return _action_failed(request, referral, action, form)
+    try:
+        result = call(request.user, referral, form.cleaned_data if form else {})
+    except ValidationError as exc:
+        if form is None:
+            messages.error(request, " ".join(_messages_of(exc)))
+            return _after_action(request, referral)
+        _errors_to_form(form, exc)
+        return _action_failed(request, referral, action, form)
+    if isinstance(result, Approval):
+        done = _("Sent to a supervisor for approval.")
+    messages.success(request, f"{referral.reference}: {done}")
+    return _after_action(request, referral)
+
+
+
+
+def _action_failed(request, referral, action, form):
+    if request.htmx:
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+        return _after_action(request, referral)
+    return render(request, "referrals/detail.html", _detail_context(request, referral, **{action: form}), status=400)
+
+
+def _after_action(request, referral):
+    """htmx from a queue row: re-render just that row; otherwise back where the user came from."""
+    if request.htmx and request.POST.get("row"):
+        fresh = selectors.visible_referrals(request.user).filter(pk=referral.pk).first()
+        if fresh is not None:
+            _decorate_rows(request.user, [fresh])
+        return render(request, "referrals/_queue_row.html", {"r": fresh, "now": timezone.now(), "in_place": True})
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    if Referral.objects.visible_to(request.user).filter(pk=referral.pk).exists():
+        return redirect(referral)
+    return redirect("home")
+
+
+@login_required
+def household_timeline(request, pk):
+    """Every record touching a household across agencies; what the viewer may not see shows only its holder."""
+    require_role(request.user, R.SOCIAL_WORKER, R.SUPERVISOR, R.INTAKE_COORDINATOR)
+    if request.user.is_police:
+        raise Http404
+    home = get_visible_or_404(Household, request.user, pk=pk)
+    log_access(request, home, detail="household timeline")
+    context = {
+        "household": home,
+        "entries": household.timeline(request.user, home),
+        "workers": household.workers_around(home),
+    }
+    return render(request, "referrals/household.html", context)
