@@ -699,3 +699,6 @@ class Approval(models.Model):
 
     def __str__(self):
         return f"{self.summary} · {self.get_state_display()}"
+
+
+from .drafts import Draft  # noqa: E402,F401 - form drafts (accounts/drafts.py)

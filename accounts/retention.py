@@ -128,6 +128,13 @@ def _deliveries_expired(cutoff):
     return WebhookDelivery.objects.filter(created_at__lt=cutoff).exclude(state=WebhookDelivery.State.PENDING)
 
 
+def _drafts_expired(cutoff):
+    from accounts.drafts import expired
+
+    return expired(cutoff)
+
+
 register(RecordType("access_log", "access log", 6 * 365, _access_log_expired, _delete_access_log, action="deleted"))
 register(RecordType("notification", "notifications", 365, _notifications_expired, _delete, action="deleted"))
 register(RecordType("webhook_delivery", "webhook deliveries", 90, _deliveries_expired, _delete, action="deleted"))
+register(RecordType("draft", "form drafts", 14, _drafts_expired, _delete, action="deleted"))

@@ -4,9 +4,10 @@ from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
-from accounts import navigation, timers
+from accounts import drafts, navigation, timers
 from accounts.models import User
 from referrals import retention, services  # noqa: F401 - retention registers the referral record type
+from referrals.models import Referral
 
 R = User.Role
 
@@ -15,6 +16,10 @@ R = User.Role
 def sweep_referral_escalations(now):
     return services.sweep_escalations(now)
 
+
+# Drafts kept on the server: the filing form, and a case note per referral the user sees.
+drafts.register("referral-file", lambda user, _pk: user.is_administrator or user.role == R.OFFICER)
+drafts.register("note", lambda user, pk: Referral.objects.visible_to(user).filter(pk=pk).exists(), with_id=True)
 
 navigation.register(_("File a referral"), "referrals:file", roles=[R.OFFICER], order=10)
 navigation.register(_("My referrals"), "referrals:mine", roles=[R.OFFICER], order=11)

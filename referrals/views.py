@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.drafts import discard_draft
 from accounts.exports import table_response
 from accounts.models import AccessLog, Approval, Organization, User
 from accounts.services import log_access, log_search
@@ -57,6 +58,8 @@ def file_referral(request):
         form = forms.ReferralForm(request.POST, user=request.user, prefill=filled)
         if "check" not in request.POST and form.is_valid() and formset.is_valid():
             referral, created = _submit(request, form, formset)
+            if referral is not None:
+                discard_draft(request.user, "referral-file", sent=True)
             if referral is not None and not created:
                 messages.info(
                     request, _("Referral %(ref)s was already filed from this page.") % {"ref": referral.reference}
@@ -616,6 +619,8 @@ def act(request, pk, action):
             return _after_action(request, referral)
         _errors_to_form(form, exc)
         return _action_failed(request, referral, action, form)
+    if action == "note":
+        discard_draft(request.user, f"note:{referral.pk}", sent=True)
     if isinstance(result, Approval):
         done = _("Sent to a supervisor for approval.")
     messages.success(request, f"{referral.reference}: {done}")

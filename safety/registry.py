@@ -2,10 +2,10 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from accounts import navigation, timers
+from accounts import drafts, navigation, timers
 from accounts.models import User
 from referrals import household
-from safety import services
+from safety import policy, services
 
 R = User.Role
 
@@ -14,6 +14,9 @@ R = User.Role
 def sweep_safety(now):
     return services.sweep_lone_workers(now) + services.sweep_escorts(now) + services.sweep_follow_ups(now)
 
+
+# Drafts kept on the server: the hazard-event report.
+drafts.register("hazard-event", lambda user, _pk: not user.is_police and policy.may_ever(user, "report_event"))
 
 navigation.register(
     _("Home visits"), "safety:visits", roles=[R.SOCIAL_WORKER, R.SUPERVISOR], order=20, social_work_only=True
