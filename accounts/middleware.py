@@ -17,8 +17,29 @@ SESSION_LAST_SEEN = "session_last_seen_at"
 SESSION_TZ = "time_zone"
 
 
+PASSIVE_HEADER = "HTTP_X_SESSION_PASSIVE"  # a request that asks how long is left without counting as activity
+
+
+def session_remaining(request, now=None):
+    """Seconds until the idle or the absolute limit signs the user out; None when not signed in."""
+    session = getattr(request, "session", None)
+    if session is None or SESSION_LAST_SEEN not in session:
+        return None
+    now = now or time.time()
+    idle_left = settings.SESSION_IDLE_TIMEOUT - (now - session[SESSION_LAST_SEEN])
+    absolute_left = settings.SESSION_ABSOLUTE_TIMEOUT - (now - session.get(SESSION_STARTED, now))
+    return max(0, int(min(idle_left, absolute_left)))
+
+
+def touch_session(request, now=None):
+    """Count this moment as activity (the keep-alive button)."""
+    request.session[SESSION_LAST_SEEN] = now or time.time()
+
+
 class SessionTimeoutMiddleware:
-    """Sign out after an idle period and after an absolute lifetime."""
+    """Sign out after an idle period and after an absolute lifetime.
+
+    Signed-in responses say how long is left (``X-Session-Remaining``), so pages can warn before."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -39,9 +60,16 @@ class SessionTimeoutMiddleware:
             else:
                 request.session.setdefault(SESSION_STARTED, now)
                 # Write at most once a minute so reads do not rewrite the session.
-                if now - last_seen > 60 or SESSION_LAST_SEEN not in request.session:
+                passive = request.META.get(PASSIVE_HEADER) == "1" and SESSION_LAST_SEEN in request.session
+                if not passive and (now - last_seen > 60 or SESSION_LAST_SEEN not in request.session):
                     request.session[SESSION_LAST_SEEN] = now
-        return self.get_response(request)
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            remaining = session_remaining(request)
+            if remaining is not None:
+                response["X-Session-Remaining"] = str(remaining)
+        return response
 
 
 class UserTimezoneMiddleware:

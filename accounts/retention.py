@@ -113,7 +113,7 @@ def _notifications_expired(cutoff):
     return Notification.objects.filter(created_at__lt=cutoff)
 
 
-def _delete(rows):
+def delete_rows(rows):
     type(rows[0]).objects.filter(pk__in=[r.pk for r in rows]).delete()
 
 
@@ -125,7 +125,7 @@ def _deliveries_expired(cutoff):
 
 for record_type in (
     RecordType("access_log", "access log", 6 * 365, _access_log_expired, _delete_access_log, action="deleted"),
-    RecordType("notification", "notifications", 365, _notifications_expired, _delete, action="deleted"),
-    RecordType("webhook_delivery", "webhook deliveries", 90, _deliveries_expired, _delete, action="deleted"),
+    RecordType("notification", "notifications", 365, _notifications_expired, delete_rows, action="deleted"),
+    RecordType("webhook_delivery", "webhook deliveries", 90, _deliveries_expired, delete_rows, action="deleted"),
 ):
     hooks.register(hooks.RETENTION, record_type)

@@ -5,12 +5,13 @@ from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
-from accounts import approvals, hooks, retention, timers
+from accounts import approvals, drafts, hooks, retention, timers
 from accounts.demo import Summary
 from accounts.models import User
 from accounts.navigation import item
 from referrals import demo, household, services
 from referrals import retention as referral_retention
+from referrals.models import Referral
 from referrals.services import lifecycle
 
 R = User.Role
@@ -41,6 +42,15 @@ for nav in (
     item(_("Search referrals"), "referrals:search", order=40),
 ):
     hooks.register(hooks.NAVIGATION, nav)
+
+# Drafts kept on the server: the filing form, and a case note per referral the user sees.
+hooks.register(
+    hooks.DRAFTS, drafts.Kind("referral-file", lambda user, _pk: user.is_administrator or user.role == R.OFFICER)
+)
+hooks.register(
+    hooks.DRAFTS,
+    drafts.Kind("note", lambda user, pk: Referral.objects.visible_to(user).filter(pk=pk).exists(), with_id=True),
+)
 
 hooks.register(hooks.DEMO_DATA, demo.matching_and_policies, order=30)
 hooks.register(hooks.DEMO_DATA, demo.referral_history, order=40)

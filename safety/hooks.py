@@ -4,7 +4,7 @@ panels on referral pages, the household timeline, and what retention removes."""
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts import approvals, hooks, timers
+from accounts import approvals, drafts, hooks, timers
 from accounts.demo import Summary
 from accounts.models import User
 from accounts.navigation import item
@@ -28,6 +28,12 @@ for nav in (
     item(_("Escort requests"), "safety:escorts", roles=[R.OFFICER, R.SUPERVISOR], order=20, police_only=True),
 ):
     hooks.register(hooks.NAVIGATION, nav)
+
+# Drafts kept on the server: the hazard-event report.
+hooks.register(
+    hooks.DRAFTS,
+    drafts.Kind("hazard-event", lambda user, _pk: not user.is_police and policy.may_ever(user, "report_event")),
+)
 
 hooks.register(hooks.DEMO_DATA, demo.safety_world, order=50)
 hooks.register(hooks.DEMO_SUMMARY, Summary("Risk flags (active)", demo.count_flags), order=30)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access_log import log_access, log_reads
+from accounts.drafts import discard_draft
 from accounts.models import User
 from accounts.visibility import get_visible_or_404, require_role
 from referrals.models import Referral
@@ -65,6 +66,7 @@ def event_new(request):
         except ValidationError as exc:
             _errors(form, exc)
         else:
+            discard_draft(request.user, "hazard-event", sent=True)
             messages.success(request, _("Hazard event %(ref)s reported.") % {"ref": event.reference})
             return redirect(event)
     return render(request, "safety/event_form.html", {"form": form}, status=400 if form.errors else 200)

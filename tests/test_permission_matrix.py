@@ -50,7 +50,7 @@ class Rule:
     personal: bool = False  # the record is one person's own (an inbox entry): 404 to everyone else, admins too
     extra: dict = field(default_factory=dict)  # more URL kwargs
     pk_kwarg: str = "pk"  # the URL's name for the record's id
-    lookup: str = "pk"  # the record's attribute the URL carries (its id, or its reference)
+    lookup: str = "pk"  # the record's attribute the URL carries (its id, or its reference), or a function of it
 
 
 def page(*roles, **kw):
@@ -105,6 +105,12 @@ MATRIX = {
     "notifications_read_all": Rule(method="post", ok=frozenset({302})),
     "notification_open": action("notification", personal=True),
     "api-me": api(),
+    # form drafts (GET: 204 when none is kept) and the session's time left
+    "draft[referral-file]": page("officer", extra={"key": "referral-file"}, ok=frozenset({204})),
+    "draft[hazard-event]": page("social_worker", "supervisor", extra={"key": "hazard-event"}, ok=frozenset({204})),
+    "draft[note]": page(obj="referral", pk_kwarg="key", lookup=lambda r: f"note:{r.pk}", ok=frozenset({204})),
+    "session_status": page(),
+    "session_keepalive": Rule(method="post"),
     "notification-list": api(list_of="notification"),
     "notification-detail": api(obj="notification", personal=True),
     "notification-read": api(obj="notification", method="post", ok=REACHED, personal=True),
@@ -377,7 +383,7 @@ def _record(world, rule, case, user):
 def _url(name, rule, record):
     kwargs = dict(rule.extra)
     if record is not None:
-        kwargs[rule.pk_kwarg] = getattr(record, rule.lookup)
+        kwargs[rule.pk_kwarg] = rule.lookup(record) if callable(rule.lookup) else getattr(record, rule.lookup)
     return reverse(name.split("[")[0], kwargs=kwargs or None)
 
 

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import hooks
 from accounts.access_log import log_access
+from accounts.drafts import discard_draft
 from accounts.models import Approval
 from accounts.visibility import get_visible_or_404, require_role
 from referrals import forms, household, selectors, services
@@ -228,6 +229,8 @@ def act(request, pk, action):
             return _after_action(request, referral)
         _errors_to_form(form, exc)
         return _action_failed(request, referral, action, form)
+    if action == "note":
+        discard_draft(request.user, f"note:{referral.pk}", sent=True)
     if isinstance(result, Approval):
         done = _("Sent to a supervisor for approval.")
     messages.success(request, f"{referral.reference}: {done}")

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.drafts import discard_draft
 from accounts.visibility import require_role
 from referrals import forms, lookups, prefill, selectors, services
 from referrals.views._base import R, _errors_to_form
@@ -27,6 +28,8 @@ def file_referral(request):
         form = forms.ReferralForm(request.POST, user=request.user, prefill=filled)
         if "check" not in request.POST and form.is_valid() and formset.is_valid():
             referral, created = _submit(request, form, formset)
+            if referral is not None:
+                discard_draft(request.user, "referral-file", sent=True)
             if referral is not None and not created:
                 messages.info(
                     request, _("Referral %(ref)s was already filed from this page.") % {"ref": referral.reference}
