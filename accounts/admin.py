@@ -198,7 +198,7 @@ class ApiTokenAddForm(forms.ModelForm):
         self.token = None
 
     def save(self, commit=True):
-        self.token = services.mint_api_token(self.cleaned_data["user"], days=self.cleaned_data["days"])
+        self.token = services.mint_api_token(user=self.cleaned_data["user"], days=self.cleaned_data["days"])
         self.save_m2m = lambda: None
         return AuthToken.objects.filter(user=self.cleaned_data["user"]).order_by("-created").first()
 

@@ -68,4 +68,3 @@ def agreements_changed():
 @receiver(post_save, sender=Agreement, dispatch_uid="agreements_changed")
 def _agreement_saved(sender, **kwargs):
     transaction.on_commit(agreements_changed)
-

@@ -40,7 +40,7 @@ class NotificationViewSet(
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):
         notification = self.get_object()
-        services.mark_read(notification)
+        services.mark_read(notification=notification)
         return Response(self.get_serializer(notification).data)
 
 

@@ -31,6 +31,7 @@ DEMO_PASSWORD = "demo-pass-2026"
 SEED = 2026
 HISTORY_DAYS = 183  # six months
 
+
 @dataclass(frozen=True)
 class Summary:
     """A line of the demo's record counts: ``count()`` returns a number or a short text."""
@@ -101,7 +102,7 @@ class Timeline:
                 continue
             swept = self._swept.get(name)
             for _ in range(100_000):
-                due = sweep.oldest_overdue(until)
+                due = sweep.oldest_overdue(now=until)
                 if due is None:
                     break
                 at = max(due, swept) if swept else due

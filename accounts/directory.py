@@ -39,4 +39,3 @@ def district_coordinators(district_id: int | None) -> list[User]:
 def team_workers(team: Organization | None) -> list[User]:
     """The social workers of a team."""
     return list(User.objects.filter(organization=team, role=User.Role.SOCIAL_WORKER, is_active=True))
-

@@ -38,10 +38,9 @@ HOUSEHOLD_TIMELINE = "household_timeline"  # func(user, household, referrals) ->
 RETENTION = "retention"  # accounts.retention.RecordType
 APPROVALS = "approvals"  # accounts.approvals.Kind
 DRAFTS = "drafts"  # accounts.drafts.Kind: a form whose drafts are kept on the server
-PERSONS_ANONYMISED = "persons_anonymised"  # func(people, households): retention removed these people's details
+PERSONS_ANONYMISED = "persons_anonymised"  # func(*, people, households): retention removed these people's details
 REFERRAL_BADGES = "referral_badges"  # func(user, referrals) -> {referral id: [Fragment, …]}
 REFERRAL_PANELS = "referral_panels"  # func(user, referral, persons) -> [Fragment, …] (slots head, actions, aside)
-
 
 
 @dataclass(frozen=True)

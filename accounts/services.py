@@ -28,15 +28,15 @@ def inbox_only():
         _inbox_only.reset(token)
 
 
-def notify(recipients, *, kind, title, url="", email=True):
+def notify(*, recipients, kind, title, url="", email=True):
     """Create one inbox entry per recipient and queue its e-mail after commit.
 
     ``title`` must carry minimum detail only (a reference and a status).
     """
-    return notify_many([(recipients, title, url)], kind=kind, email=email)
+    return notify_many(messages=[(recipients, title, url)], kind=kind, email=email)
 
 
-def notify_many(messages, *, kind, email=True):
+def notify_many(*, messages, kind, email=True):
     """Many notices in one insert: ``messages`` is a list of (recipients, title, url)."""
     from accounts import tasks  # local import: tasks import this module
 
@@ -67,7 +67,7 @@ def notify_many(messages, *, kind, email=True):
     return created
 
 
-def notify_about(recipients, reference, message, url, *, kind):
+def notify_about(*, recipients, reference, message, url, kind):
     """Notices titled "<reference>: <message>", each in its reader's language (minimum detail)."""
 
     by_language = {}
@@ -76,21 +76,21 @@ def notify_about(recipients, reference, message, url, *, kind):
             by_language.setdefault(user.language or settings.LANGUAGE_CODE, []).append(user)
     for language, users in by_language.items():
         with override(language):
-            notify(users, kind=kind, title=f"{reference}: {message}", url=url)
+            notify(recipients=users, kind=kind, title=f"{reference}: {message}", url=url)
 
 
-def mark_read(notification):
+def mark_read(*, notification):
     if notification.read_at is None:
         Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
         notification.read_at = timezone.now()
     return notification
 
 
-def mark_all_read(user):
+def mark_all_read(*, user):
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
 
 
-def mint_api_token(user, *, days=None):
+def mint_api_token(*, user, days=None):
     """A new API token for an integration account; returns the token (only its hash is stored)."""
     from django.core.exceptions import PermissionDenied
     from knox.models import AuthToken
@@ -106,7 +106,7 @@ def mint_api_token(user, *, days=None):
 
 # --- approvals ---------------------------------------------------------------------------------
 @transaction.atomic
-def request_approval(actor, kind, record, *, unit, summary, payload=None):
+def request_approval(*, actor, kind, record, unit, summary, payload=None):
     """Ask the supervisors above ``unit`` to approve ``actor``'s decision on ``record``.
     One pending request per record and kind: asking again replaces the details."""
     from accounts.directory import supervisors_of
@@ -126,7 +126,7 @@ def request_approval(actor, kind, record, *, unit, summary, payload=None):
         },
     )
     notify(
-        supervisors_of(unit),
+        recipients=supervisors_of(unit),
         kind="approval",
         title=_("%(record)s: waiting for your approval (%(what)s)") % {"record": approval.label, "what": summary},
         url="/approvals/",
@@ -135,7 +135,7 @@ def request_approval(actor, kind, record, *, unit, summary, payload=None):
 
 
 @transaction.atomic
-def decide_approval(actor, approval, *, approve, reason=""):
+def decide_approval(*, actor, approval, approve, reason=""):
     """Approve (carry the decision out) or reject (with a reason) a pending request."""
     from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -161,7 +161,7 @@ def decide_approval(actor, approval, *, approve, reason=""):
         kind.on_decided(approval, record)
     verdict = _("approved") if approve else _("rejected")
     notify(
-        [approval.requested_by],
+        recipients=[approval.requested_by],
         kind="approval",
         title=_("%(record)s: your request was %(verdict)s") % {"record": approval.label, "verdict": verdict},
         url="/",

@@ -81,6 +81,4 @@ def queue_message(subject, body, from_email, to, html=None):
         except Exception:  # noqa: BLE001 - broker unavailable: the user can ask again
             log.warning("broker unavailable; a one-off e-mail was not queued")
         return
-    threading.Thread(
-        target=outbox.send_message, args=(subject, body, from_email, list(to), html), daemon=True
-    ).start()
+    threading.Thread(target=outbox.send_message, args=(subject, body, from_email, list(to), html), daemon=True).start()

@@ -21,9 +21,7 @@ log = logging.getLogger(__name__)
 class Sweep:
     name: str
     run: Callable  # run(now) -> number of steps fired
-    oldest_overdue: Callable | None = None  # oldest_overdue(now) -> datetime | None
-
-
+    oldest_overdue: Callable | None = None  # oldest_overdue(now=…) -> datetime | None
 
 
 def registered():
@@ -57,7 +55,7 @@ def oldest_overdue(now=None):
     found = []
     for sweep in registered().values():
         if sweep.oldest_overdue:
-            due = sweep.oldest_overdue(now)
+            due = sweep.oldest_overdue(now=now)
             if due is not None:
                 found.append((due, sweep.name))
     return min(found) if found else None

@@ -112,7 +112,7 @@ def notification_list(request):
 @require_POST
 def notification_open(request, pk):
     notification = get_visible_or_404(Notification, request.user, pk=pk)
-    services.mark_read(notification)
+    services.mark_read(notification=notification)
     target = notification.url if notification.url.startswith("/") else "/"
     return redirect(target)
 
@@ -120,7 +120,7 @@ def notification_open(request, pk):
 @login_required
 @require_POST
 def notification_read_all(request):
-    count = services.mark_all_read(request.user)
+    count = services.mark_all_read(user=request.user)
     messages.success(request, _("%(count)d notifications marked as read.") % {"count": count})
     return redirect("notifications")
 
@@ -169,7 +169,10 @@ def approval_decide(request, pk):
         return redirect("approvals")
     try:
         services.decide_approval(
-            request.user, approval, approve=decision == "approve", reason=request.POST.get("reason", "")[:1000]
+            actor=request.user,
+            approval=approval,
+            approve=decision == "approve",
+            reason=request.POST.get("reason", "")[:1000],
         )
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))

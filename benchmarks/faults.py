@@ -105,7 +105,7 @@ def _file_referrals(n, level=1):
     officer = User.objects.get(username="officer1")
     return [
         services.submit_referral(
-            officer,
+            actor=officer,
             persons=[({"name": f"Drill {i}"}, "subject")],
             category="other",
             level=level,

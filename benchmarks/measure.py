@@ -99,9 +99,9 @@ def measure_sweep(count=10_000):
     )
     ReferralEscalation.objects.filter(referral_id__in=ids).delete()
     start = time.perf_counter()
-    fired = services.sweep_escalations(now)
+    fired = services.sweep_escalations(now=now)
     seconds = time.perf_counter() - start
-    again = services.sweep_escalations(now)
+    again = services.sweep_escalations(now=now)
     rows = ReferralEscalation.objects.filter(referral_id__in=ids)
     lags = sorted((e.fired_at - e.due_at).total_seconds() for e in rows.only("fired_at", "due_at"))
     return {

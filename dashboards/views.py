@@ -122,10 +122,10 @@ def _figures(request):
         figures["patrols"] = selectors.patrol_figures(
             qs["visits"], qs["persons"], qs["locations"], qs["activities"], qs["reports"]
         )
-        period = patrol_services.period_of(start.date())
+        period = patrol_services.period_of(day=start.date())
         evaluation = [] if filters.get("refused") else list(patrol_selectors.evaluation_table(user, period))
         for row in evaluation:
-            row.grade = patrol_services.grade(row.total, row.false_figures)
+            row.grade = patrol_services.grade(total=row.total, false_figures=row.false_figures)
         figures["evaluation"], figures["evaluation_period"] = evaluation, period
     return figures
 

@@ -1,11 +1,13 @@
 """Administrators set up beats, persons of concern, key locations and the tables (cadences, thresholds,
-evaluation items) here. Patrol history is read, never edited or deleted: visits, inspections, changes
-of beat hours, monthly reports and their amendments, evaluations and missing-person reports change
-only through the pages and services, and opening any of them here is in the access log."""
+evaluation items) here, through the same services as the pages (policy, validation, derived dates).
+Patrol history is read, never edited or deleted: visits, inspections, changes of beat hours, monthly
+reports and their amendments, evaluations and missing-person reports change only through the pages
+and services, and opening any of them here is in the access log."""
 
 from django.contrib import admin
 
 from accounts.admin_tools import HistoryAdmin, HistoryInline
+from patrols import services
 from patrols.models import (
     Beat,
     BeatHoursChange,
@@ -29,14 +31,21 @@ from patrols.models import (
 
 
 class KeptRecordAdmin(HistoryAdmin):
-    """Added and edited here, never deleted: their history hangs on them (visits, inspections, hours).
-    A person of concern who no longer needs visits is made inactive. Every opening is logged."""
+    """Added and edited here through ``save_record`` (a service), never deleted: their history hangs on
+    them (visits, inspections, hours). A person of concern who no longer needs visits is made inactive.
+    Every opening is logged."""
 
     def has_add_permission(self, request, obj=None):
         return admin.ModelAdmin.has_add_permission(self, request)
 
     def has_change_permission(self, request, obj=None):
         return admin.ModelAdmin.has_change_permission(self, request, obj)
+
+    def save_model(self, request, obj, form, change):
+        self.save_record(actor=request.user, record=obj, changed=form.changed_data)
+
+    def save_record(self, *, actor, record, changed):
+        raise NotImplementedError
 
 
 @admin.register(PersonOfConcern)
@@ -45,6 +54,10 @@ class PersonOfConcernAdmin(KeptRecordAdmin):
     list_filter = ["risk_level", "active"]
     search_fields = ["name"]
     exclude = ["household", "person"]
+    readonly_fields = ["next_due_on", "last_visited_on"]
+
+    def save_record(self, *, actor, record, changed):
+        services.save_person_of_concern(actor=actor, person=record, changed=changed)
 
 
 @admin.register(Beat)
@@ -52,6 +65,9 @@ class BeatAdmin(KeptRecordAdmin):
     list_display = ["code", "station", "officer", "weekly_visit_hours"]
     # Hours change on the beat page: a reduction waits for the station head's approval.
     readonly_fields = ["weekly_visit_hours"]
+
+    def save_record(self, *, actor, record, changed):
+        services.save_beat(actor=actor, beat=record)
 
 
 @admin.register(KeyLocation)
@@ -61,6 +77,9 @@ class KeyLocationAdmin(KeptRecordAdmin):
     search_fields = ["name"]
     # Inspections set the status and the last check.
     readonly_fields = ["status", "suspected_kind", "last_checked_on"]
+
+    def save_record(self, *, actor, record, changed):
+        services.save_key_location(actor=actor, location=record)
 
 
 @admin.register(PatrolVisit)

@@ -60,7 +60,7 @@ class PatrolVisitViewSet(RecordReadOnly, mixins.CreateModelMixin):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        visit = services.record_visit(request.user, data.pop("person"), **data)
+        visit = services.record_visit(actor=request.user, person=data.pop("person"), **data)
         visit = self.get_queryset().get(pk=visit.pk)  # re-read through the caller's visibility
         return Response(self.get_serializer(visit).data, status=status.HTTP_201_CREATED)
 
@@ -78,6 +78,6 @@ class ActivityViewSet(ReadOnly, mixins.CreateModelMixin):
             raise PermissionDenied(_("Activities are logged by a station."))
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        activity = services.log_activity(request.user, station, **serializer.validated_data)
+        activity = services.log_activity(actor=request.user, station=station, **serializer.validated_data)
         activity = self.get_queryset().get(pk=activity.pk)  # re-read through the caller's visibility
         return Response(self.get_serializer(activity).data, status=status.HTTP_201_CREATED)

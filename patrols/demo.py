@@ -142,7 +142,7 @@ def _register_person(world, plan):
     plan["person"] = person
     if plan["child"]:
         name, age = plan["child"]
-        services.add_child(world["people"][OFFICERS[station.code]], person, name=name, estimated_age=age)
+        services.add_child(actor=world["people"][OFFICERS[station.code]], person=person, name=name, estimated_age=age)
 
 
 def _visit(world, plan, index, outcome, r_values):
@@ -159,7 +159,7 @@ def _visit(world, plan, index, outcome, r_values):
         fields.update(children_present=1, child_care_checked=True, child_care_note=child_note)
     if index == plan.get("family_index"):
         fields.update(vulnerable_family=True, note="家中經濟困難，孩子放學後無人照顧，已通報社工。")
-    visit = services.record_visit(officer, plan["person"], **fields)
+    visit = services.record_visit(actor=officer, person=plan["person"], **fields)
     plan.setdefault("done", {})[index] = visit
 
 
@@ -250,13 +250,13 @@ def _add_location(world, spec):
     officer = world["people"][OFFICERS[spec["station"].code]]
     beat = Beat.objects.get(station=spec["station"], code=spec["beat"])
     spec["location"] = services.add_key_location(
-        officer, spec["station"], beat=beat, type=spec["type"], name=spec["name"], address=spec["address"]
+        actor=officer, station=spec["station"], beat=beat, type=spec["type"], name=spec["name"], address=spec["address"]
     )
 
 
 def _inspect(world, spec, kind, indicators, note):
     officer = world["people"][OFFICERS[spec["station"].code]]
-    services.inspect_location(officer, spec["location"], kind=kind, indicators=indicators, note=note)
+    services.inspect_location(actor=officer, location=spec["location"], kind=kind, indicators=indicators, note=note)
 
 
 def _locations(world, r, locations):
@@ -305,7 +305,14 @@ def _activities(world, r):
 def _log_activity(officer, station, kind, day, place, attendees, topics):
     watch_team = WatchTeam.objects.filter(station=station).first() if kind == "watch_patrol" else None
     services.log_activity(
-        officer, station, kind=kind, held_on=day, place=place, attendees=attendees, topics=topics, watch_team=watch_team
+        actor=officer,
+        station=station,
+        kind=kind,
+        held_on=day,
+        place=place,
+        attendees=attendees,
+        topics=topics,
+        watch_team=watch_team,
     )
 
 
@@ -324,8 +331,8 @@ def _missing_persons(world, r):
         tl.at(
             when,
             services.take_missing_person_report,
-            officer,
-            stations[code],
+            actor=officer,
+            station=stations[code],
             name=name,
             sex=sex,
             age=age,
@@ -352,7 +359,7 @@ def _reports(world, r):
     people = world["people"]
     for n, month in enumerate(months[1:], start=1):
         opened = demo.moment_on(month, 0, tz, minute=1)
-        tl.at(opened, services.ensure_reports, month, sweeps=REPORT_SWEEPS)
+        tl.at(opened, services.ensure_reports, today=month, sweeps=REPORT_SWEEPS)
         reported = months[n - 1]
         for station in world["stations"]:
             head = people[HEADS[station.code]]
@@ -365,13 +372,13 @@ def _reports(world, r):
 
 
 def _submit(head, station, month):
-    services.submit_report(head, MonthlyReport.objects.get(station=station, month=month))
+    services.submit_report(actor=head, report=MonthlyReport.objects.get(station=station, month=month))
 
 
 def _amend(head, station, month):
     report = MonthlyReport.objects.get(station=station, month=month)
     figures = {"activities": report.figures["activities"] + 1}
-    services.amend_report(head, report, figures, "漏列一場社區治安會議（簽到表已補附）。")
+    services.amend_report(actor=head, report=report, figures=figures, reason="漏列一場社區治安會議（簽到表已補附）。")
 
 
 def _evaluation(world, r):
@@ -395,7 +402,12 @@ def _evaluation(world, r):
 
 def _evaluate(actor, unit, period, scores):
     items = list(EvaluationItem.objects.filter(name__in=[name for name, _ in EVALUATION_ITEMS]).order_by("order"))
-    services.evaluate(actor, unit, period, {item.pk: score for item, score in zip(items, scores, strict=True)})
+    services.evaluate(
+        actor=actor,
+        unit=unit,
+        period=period,
+        scores={item.pk: score for item, score in zip(items, scores, strict=True)},
+    )
 
 
 def _beat_hours(world):
@@ -406,7 +418,9 @@ def _beat_hours(world):
 
 
 def _change_hours(officer, code, hours, reason):
-    services.change_beat_hours(officer, Beat.objects.get(station=officer.organization, code=code), hours, reason)
+    services.change_beat_hours(
+        actor=officer, beat=Beat.objects.get(station=officer.organization, code=code), new_hours=hours, reason=reason
+    )
 
 
 def patrols_world(world):

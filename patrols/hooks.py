@@ -17,8 +17,8 @@ R = User.Role
 
 
 def sweep_monthly_reports(now):
-    services.ensure_reports(timezone.localdate(now))
-    return services.sweep_reports(now)
+    services.ensure_reports(today=timezone.localdate(now))
+    return services.sweep_reports(now=now)
 
 
 hooks.register(hooks.TIMERS, timers.Sweep("monthly_reports", sweep_monthly_reports, services.oldest_overdue))

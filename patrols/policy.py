@@ -78,6 +78,10 @@ RULES = {
     ),
     "open_report": rule(_("The station head opens the monthly report."), on_record=False, **UNIT_HEAD),
     "evaluate": rule(_("Only precinct or department supervisors evaluate units."), on_record=False, **UNIT_HEAD),
+    # Setting up a station's beats and persons of concern (in the admin): administrators only.
+    "set_up": rule(
+        _("Only an administrator sets up beats, persons of concern and key locations."), administrator={ANY}
+    ),
 }
 
 # The record each action is taken on, for offering actions on a page or in the API.

@@ -71,7 +71,7 @@ def referral_from_visit(user, reference):
     household = person.household
     subject = person.person if person.person_id else Person(name=person.name, address=person.address)
     persons = [(subject, "subject")]
-    persons += [(child, "child") for child in services.children_of(person)]
+    persons += [(child, "child") for child in services.children_of(person=person)]
     category = "child_protection" if visit.children_present and not visit.child_care_checked else "vulnerable_family"
     return prefill.Prefill(
         origin_reference=visit.reference,

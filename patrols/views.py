@@ -97,7 +97,10 @@ def beat_hours(request, pk):
         # A refusal (PermissionDenied) answers 403: the beat is visible, the action is not the user's.
         try:
             change = services.change_beat_hours(
-                request.user, beat_obj, form.cleaned_data["new_hours"], form.cleaned_data["reason"]
+                actor=request.user,
+                beat=beat_obj,
+                new_hours=form.cleaned_data["new_hours"],
+                reason=form.cleaned_data["reason"],
             )
             messages.success(
                 request,
@@ -118,7 +121,7 @@ def beat_hours_decide(request, pk):
     _police(request.user)
     change = get_visible_or_404(BeatHoursChange.objects.select_related("beat__station"), request.user, pk=pk)
     try:
-        services.decide_beat_hours(request.user, change, request.POST.get("approve") == "1")
+        services.decide_beat_hours(actor=request.user, change=change, approve=request.POST.get("approve") == "1")
         messages.success(request, _("Decision recorded."))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -135,7 +138,7 @@ def person(request, pk):
     form = forms.VisitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            visit = services.record_visit(request.user, poc, **form.cleaned_data)
+            visit = services.record_visit(actor=request.user, person=poc, **form.cleaned_data)
         except ValidationError as exc:
             _errors(form, exc)
         else:
@@ -149,7 +152,7 @@ def person(request, pk):
             "actions": policy.allowed_actions(request.user, poc),
             "form": form,
             "child_form": forms.ChildForm(),
-            "children": services.children_of(poc),
+            "children": services.children_of(person=poc),
             "visits": visits,
         },
         status=400 if form.errors else 200,
@@ -164,7 +167,7 @@ def add_child(request, pk):
     form = forms.ChildForm(request.POST)
     if form.is_valid():
         try:
-            services.add_child(request.user, poc, **form.cleaned_data)
+            services.add_child(actor=request.user, person=poc, **form.cleaned_data)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -189,7 +192,7 @@ def visit(request, pk):
         "patrols/visit.html",
         {
             "visit": obj,
-            "referral": services.referral_for_visit(obj, request.user),
+            "referral": services.referral_for_visit(visit=obj, user=request.user),
             "raise_url": raise_url,
             "can_raise": referral_policy.can(
                 request.user, "file", Referral(created_by=request.user, referring_station=request.user.organization)
@@ -208,7 +211,7 @@ def locations(request):
     form = forms.KeyLocationForm(request.POST or None, user=request.user, station=station)
     if request.method == "POST" and _refuse_without(station) and form.is_valid():
         try:
-            location = services.add_key_location(request.user, station, **form.cleaned_data)
+            location = services.add_key_location(actor=request.user, station=station, **form.cleaned_data)
         except ValidationError as exc:
             _errors(form, exc)
         else:
@@ -230,7 +233,7 @@ def location(request, pk):
     form = forms.InspectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.inspect_location(request.user, obj, **form.cleaned_data)
+            services.inspect_location(actor=request.user, location=obj, **form.cleaned_data)
         except ValidationError as exc:
             _errors(form, exc)
         else:
@@ -256,7 +259,7 @@ def missing(request):
     station = _own_station(request.user, "take_missing_report", MissingPersonReport())
     if request.method == "POST" and _refuse_without(station) and form.is_valid():
         try:
-            report = services.take_missing_person_report(request.user, station, **form.cleaned_data)
+            report = services.take_missing_person_report(actor=request.user, station=station, **form.cleaned_data)
         except ValidationError as exc:
             _errors(form, exc)
         else:
@@ -278,7 +281,7 @@ def activities(request):
     station = _own_station(request.user, "log_activity", CommunityActivity())
     if request.method == "POST" and _refuse_without(station) and form.is_valid():
         try:
-            services.log_activity(request.user, station, **form.cleaned_data)
+            services.log_activity(actor=request.user, station=station, **form.cleaned_data)
         except ValidationError as exc:
             _errors(form, exc)
         else:
@@ -299,7 +302,7 @@ def reports(request):
     by the station head with the button (a POST)."""
     _police(request.user)
     station = _own_station(request.user, "open_report", MonthlyReport())
-    month = services.last_month(timezone.localdate())
+    month = services.last_month(today=timezone.localdate())
     can_open = station is not None and not MonthlyReport.objects.filter(station=station, month=month).exists()
     qs = MonthlyReport.objects.visible_to(request.user).select_related("station")[:100]
     return render(request, "patrols/reports.html", {"reports": qs, "can_open": can_open, "month": month})
@@ -310,7 +313,7 @@ def reports(request):
 def report_open(request):
     _police(request.user)
     station = _refuse_without(_own_station(request.user, "open_report", MonthlyReport()))
-    report = services.open_month_report(request.user, station)
+    report = services.open_month_report(actor=request.user, station=station)
     return redirect(report)
 
 
@@ -319,12 +322,14 @@ def report(request, pk):
     _police(request.user)
     obj = get_visible_or_404(MonthlyReport.objects.select_related("station", "submitted_by"), request.user, pk=pk)
     submitted = obj.status == MonthlyReport.Status.SUBMITTED
-    figures = obj.figures if submitted else services.compute_figures(obj.station, obj.month)
+    figures = obj.figures if submitted else services.compute_figures(station=obj.station, month=obj.month)
     actions = policy.allowed_actions(request.user, obj)
     form = forms.AmendmentForm(request.POST or None, figures=figures)
     if request.method == "POST" and form.is_valid():
         try:
-            services.amend_report(request.user, obj, form.figures(), form.cleaned_data["reason"])
+            services.amend_report(
+                actor=request.user, report=obj, figures=form.figures(), reason=form.cleaned_data["reason"]
+            )
         except ValidationError as exc:
             _errors(form, exc)
         else:
@@ -351,7 +356,7 @@ def report_submit(request, pk):
     _police(request.user)
     obj = get_visible_or_404(MonthlyReport, request.user, pk=pk)
     try:
-        services.submit_report(request.user, obj)
+        services.submit_report(actor=request.user, report=obj)
         messages.success(request, _("Report submitted and locked."))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -363,8 +368,8 @@ def evaluation(request):
     _police(request.user)
     if not (request.user.is_supervisor or request.user.is_administrator):
         raise Http404
-    period = request.GET.get("period") or services.period_of(timezone.localdate())
+    period = request.GET.get("period") or services.period_of(day=timezone.localdate())
     rows = list(selectors.evaluation_table(request.user, period[:7]))
     for row in rows:
-        row.grade = services.grade(row.total, row.false_figures)
+        row.grade = services.grade(total=row.total, false_figures=row.false_figures)
     return render(request, "patrols/evaluation.html", {"rows": rows, "period": period[:7]})

@@ -127,11 +127,11 @@ class ReferralViewSet(
         ]
         station = data.pop("station", None)
         if not key:
-            referral = services.submit_referral(request.user, persons=persons, station=station, **data)
+            referral = services.submit_referral(actor=request.user, persons=persons, station=station, **data)
             return self._detail(referral, status.HTTP_201_CREATED)
         try:
             referral, created = services.submit_referral_once(
-                request.user,
+                actor=request.user,
                 idempotency_key=key,
                 request_hash=request_hash(request.data),
                 persons=persons,
@@ -171,14 +171,16 @@ class ReferralViewSet(
     @extend_schema(request=None, responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
-        return self._act(request, lambda u, r, d: services.acknowledge_referral(u, r))
+        return self._act(request, lambda u, r, d: services.acknowledge_referral(actor=u, referral=r))
 
     @extend_schema(responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         return self._act(
             request,
-            lambda u, r, d: services.accept_referral(u, r, d.get("worker"), feedback=serializers.feedback_of(d)),
+            lambda u, r, d: services.accept_referral(
+                actor=u, referral=r, worker=d.get("worker"), feedback=serializers.feedback_of(d)
+            ),
         )
 
     @extend_schema(responses=ACTION_RESPONSES)
@@ -187,57 +189,69 @@ class ReferralViewSet(
         return self._act(
             request,
             lambda u, r, d: services.decline_referral(
-                u, r, d["reason"], d["note"], feedback=serializers.feedback_of(d)
+                actor=u, referral=r, reason=d["reason"], note=d["note"], feedback=serializers.feedback_of(d)
             ),
         )
 
     @extend_schema(responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_to_referrer(self, request, pk=None):
-        return self._act(request, lambda u, r, d: services.return_to_referrer(u, r, d["needed"]))
+        return self._act(request, lambda u, r, d: services.return_to_referrer(actor=u, referral=r, needed=d["needed"]))
 
     @extend_schema(responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"])
     def resubmit(self, request, pk=None):
-        return self._act(request, lambda u, r, d: services.resubmit_referral(u, r, d["added"]))
+        return self._act(request, lambda u, r, d: services.resubmit_referral(actor=u, referral=r, added=d["added"]))
 
     @extend_schema(responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"], url_path="re-refer")
     def re_refer(self, request, pk=None):
-        return self._act(request, lambda u, r, d: services.re_refer(u, r, d["agency"], d["reason"]))
+        return self._act(
+            request, lambda u, r, d: services.re_refer(actor=u, referral=r, agency=d["agency"], reason=d["reason"])
+        )
 
     @extend_schema(responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"])
     def fail(self, request, pk=None):
-        return self._act(request, lambda u, r, d: services.record_failure(u, r, d["reason"], d["note"]))
+        return self._act(
+            request, lambda u, r, d: services.record_failure(actor=u, referral=r, reason=d["reason"], note=d["note"])
+        )
 
     @extend_schema(responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"])
     def feedback(self, request, pk=None):
         return self._act(
-            request, lambda u, r, d: services.give_feedback(u, r, appropriate=d["appropriate"], gaps=d["gaps"])
+            request,
+            lambda u, r, d: services.give_feedback(actor=u, referral=r, appropriate=d["appropriate"], gaps=d["gaps"]),
         )
 
     @extend_schema(responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"])
     def transfer(self, request, pk=None):
-        return self._act(request, lambda u, r, d: services.transfer_referral(u, r, d["team"], d["note"]))
+        return self._act(
+            request, lambda u, r, d: services.transfer_referral(actor=u, referral=r, team=d["team"], note=d["note"])
+        )
 
     @extend_schema(responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        return self._act(request, lambda u, r, d: services.cancel_referral(u, r, d["reason"]))
+        return self._act(request, lambda u, r, d: services.cancel_referral(actor=u, referral=r, reason=d["reason"]))
 
     @extend_schema(responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"], url_path="first-contact")
     def first_contact(self, request, pk=None):
-        return self._act(request, lambda u, r, d: services.record_first_contact(u, r, d.get("at"), d["note"]))
+        return self._act(
+            request, lambda u, r, d: services.record_first_contact(actor=u, referral=r, at=d.get("at"), note=d["note"])
+        )
 
     @extend_schema(responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         return self._act(
-            request, lambda u, r, d: services.close_referral(u, r, d["outcome"], d["summary"], d["referred_to"])
+            request,
+            lambda u, r, d: services.close_referral(
+                actor=u, referral=r, outcome=d["outcome"], summary=d["summary"], referred_to=d["referred_to"]
+            ),
         )
 
     @extend_schema(request=serializers.NoteInSerializer, responses={201: serializers.NoteSerializer})
@@ -246,7 +260,7 @@ class ReferralViewSet(
         referral = self.get_object()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        note = services.add_note(request.user, referral, **serializer.validated_data)
+        note = services.add_note(actor=request.user, referral=referral, **serializer.validated_data)
         return Response(serializers.NoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
 

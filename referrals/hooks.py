@@ -10,7 +10,7 @@ from accounts.demo import Summary
 from accounts.models import User
 from accounts.navigation import item
 from referrals import demo, household, services
-from referrals import retention as referral_retention
+from referrals.services import retention as referral_retention
 from referrals.models import Referral
 from referrals.services import lifecycle
 
@@ -18,7 +18,7 @@ R = User.Role
 
 
 def sweep_referral_escalations(now):
-    return services.sweep_escalations(now)
+    return services.sweep_escalations(now=now)
 
 
 hooks.register(
@@ -93,8 +93,8 @@ def _remember_organization(sender, instance, update_fields=None, **kwargs):
 def _flag_cases_of_departed_worker(sender, instance, created=False, **kwargs):
     # No case is left without an owner: a deactivated worker's cases go to the supervisor.
     if not instance.is_active and instance.role == R.SOCIAL_WORKER:
-        services.flag_departed_worker(instance)
+        services.flag_departed_worker(worker=instance)
     before = getattr(instance, "_organization_before", instance.organization_id)
     if not created and before != instance.organization_id:
-        services.worker_moved(instance)
+        services.worker_moved(worker=instance)
     instance._organization_before = instance.organization_id

@@ -218,7 +218,7 @@ class ReferralDetailSerializer(ReferralListSerializer):
     def get_allowed_actions(self, obj):
         from referrals.services import allowed_actions
 
-        return sorted(allowed_actions(self.context["request"].user, obj))
+        return sorted(allowed_actions(user=self.context["request"].user, referral=obj))
 
 
 # --- actions --------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ class HazardEventViewSet(
             raise PermissionDenied
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        event = services.report_hazard_event(request.user, **serializer.validated_data)
+        event = services.report_hazard_event(actor=request.user, **serializer.validated_data)
         return Response(self.get_serializer(event).data, status=status.HTTP_201_CREATED)
 
 
@@ -61,7 +61,7 @@ class RiskFlagViewSet(
             raise PermissionDenied
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        flag = services.add_risk_flag(request.user, **serializer.validated_data)
+        flag = services.add_risk_flag(actor=request.user, **serializer.validated_data)
         return Response(self.get_serializer(flag).data, status=status.HTTP_201_CREATED)
 
 
@@ -76,7 +76,7 @@ class VisitViewSet(RecordViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMod
     @extend_schema(request=None, responses=serializers.VisitSerializer)
     @action(detail=True, methods=["post"])
     def start(self, request, pk=None):
-        return self._done(services.start_visit(request.user, self.get_object()))
+        return self._done(services.start_visit(actor=request.user, visit=self.get_object()))
 
     @extend_schema(request=serializers.CheckInSerializer, responses=serializers.VisitSerializer)
     @action(detail=True, methods=["post"], url_path="check-in")
@@ -84,7 +84,9 @@ class VisitViewSet(RecordViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMod
         visit = self.get_object()  # visibility before validation: no hint that a hidden record exists
         data = serializers.CheckInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return self._done(services.check_in(request.user, visit, data.validated_data["extend_minutes"]))
+        return self._done(
+            services.check_in(actor=request.user, visit=visit, extend_minutes=data.validated_data["extend_minutes"])
+        )
 
     @extend_schema(request=serializers.CheckOutSerializer, responses=serializers.VisitSerializer)
     @action(detail=True, methods=["post"], url_path="check-out")
@@ -92,13 +94,13 @@ class VisitViewSet(RecordViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMod
         visit = self.get_object()
         data = serializers.CheckOutSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return self._done(services.check_out(request.user, visit, data.validated_data["code"]))
+        return self._done(services.check_out(actor=request.user, visit=visit, code=data.validated_data["code"]))
 
     @extend_schema(request=None, responses=serializers.VisitSerializer)
     @action(detail=True, methods=["post"])
     def alarm(self, request, pk=None):
         visit = self.get_object()
-        services.raise_alarm(request.user, visit)
+        services.raise_alarm(actor=request.user, visit=visit)
         return self._done(visit)
 
 
@@ -112,7 +114,7 @@ class EscortViewSet(RecordViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
         escort = self.get_object()
         data = serializers.EscortAnswerSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        escort = services.answer_escort(request.user, escort, **data.validated_data)
+        escort = services.answer_escort(actor=request.user, escort=escort, **data.validated_data)
         return Response(self.get_serializer(get_object_or_404(self.get_queryset(), pk=escort.pk)).data)
 
 
@@ -123,7 +125,7 @@ class AlertViewSet(RecordViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMod
     @extend_schema(request=None, responses=serializers.AlertSerializer)
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
-        alert = services.acknowledge_alert(request.user, self.get_object())
+        alert = services.acknowledge_alert(actor=request.user, alert=self.get_object())
         return Response(self.get_serializer(get_object_or_404(self.get_queryset(), pk=alert.pk)).data)
 
     @extend_schema(request=serializers.ResolveSerializer, responses=serializers.AlertSerializer)
@@ -132,5 +134,5 @@ class AlertViewSet(RecordViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMod
         alert = self.get_object()
         data = serializers.ResolveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        alert = services.resolve_alert(request.user, alert, **data.validated_data)
+        alert = services.resolve_alert(actor=request.user, alert=alert, **data.validated_data)
         return Response(self.get_serializer(get_object_or_404(self.get_queryset(), pk=alert.pk)).data)

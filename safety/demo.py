@@ -154,10 +154,10 @@ WORKERS = {"team-n1": "worker1", "team-n2": "worker3", "team-s1": "worker4", "te
 
 def _add_flag(case, actor, kind, source, note, review_on):
     if source == RiskSource.POLICE:  # recorded by the system from the filing, not by a user
-        services.record_police_flag(case.referral, type=kind, note=note, review_on=review_on)
+        services.record_police_flag(referral=case.referral, type=kind, note=note, review_on=review_on)
         return
     household = case.referral.household
-    services.add_risk_flag(actor, household=household, type=kind, source=source, note=note, review_on=review_on)
+    services.add_risk_flag(actor=actor, household=household, type=kind, source=source, note=note, review_on=review_on)
 
 
 class VisitPlan:
@@ -179,21 +179,21 @@ def _plan(plan, world):
     if flagged and colleagues and not plan.solo:
         workers.append(colleagues[0])
     plan.visit = services.plan_visit(
-        workers[0],
-        case.referral,
+        actor=workers[0],
+        referral=case.referral,
         workers=workers,
         planned_start=plan.planned_start,
         expected_minutes=plan.minutes,
         escort_needed=bool(flagged) and len(workers) == 1,
     )
-    if not services.solo_visit_blocked(plan.visit):
+    if not services.solo_visit_blocked(visit=plan.visit):
         return
     if plan.solo:
-        services.override_solo_visit(_supervisor(world, case.team), plan.visit, OVERRIDE_REASON)
+        services.override_solo_visit(actor=_supervisor(world, case.team), visit=plan.visit, reason=OVERRIDE_REASON)
     else:
         services.request_escort(
-            workers[0],
-            plan.visit,
+            actor=workers[0],
+            visit=plan.visit,
             needed_from=plan.planned_start,
             needed_until=plan.planned_start + plan.minutes * M,
             note="案家有風險註記，請派員陪同。",
@@ -205,40 +205,42 @@ def _answer_escort(plan, world):
     if escort is None:
         return
     accept, reason = plan.escort_answer
-    services.answer_escort(plan.case.officer, escort, accept, reason)
+    services.answer_escort(actor=plan.case.officer, escort=escort, accept=accept, reason=reason)
     if not accept:
-        services.override_solo_visit(_supervisor(world, plan.case.team), plan.visit, OVERRIDE_REASON)
+        services.override_solo_visit(actor=_supervisor(world, plan.case.team), visit=plan.visit, reason=OVERRIDE_REASON)
 
 
 def _start(plan, world):
     worker = plan.visit.workers.first()
     try:
-        services.start_visit(worker, plan.visit)
+        services.start_visit(actor=worker, visit=plan.visit)
     except ValidationError:  # a flag added since the visit was planned: the supervisor decides
         plan.visit.refresh_from_db()
-        services.override_solo_visit(_supervisor(world, plan.case.team), plan.visit, LATE_FLAG_OVERRIDE)
-        services.start_visit(worker, plan.visit)
+        services.override_solo_visit(
+            actor=_supervisor(world, plan.case.team), visit=plan.visit, reason=LATE_FLAG_OVERRIDE
+        )
+        services.start_visit(actor=worker, visit=plan.visit)
 
 
 def _check_in(plan):
-    services.check_in(plan.visit.workers.first(), plan.visit, extend_minutes=30)
+    services.check_in(actor=plan.visit.workers.first(), visit=plan.visit, extend_minutes=30)
 
 
 def _check_out(plan):
-    services.check_out(plan.visit.workers.first(), plan.visit)
+    services.check_out(actor=plan.visit.workers.first(), visit=plan.visit)
 
 
 def _alarm(plan):
-    services.raise_alarm(plan.visit.workers.first(), plan.visit)
+    services.raise_alarm(actor=plan.visit.workers.first(), visit=plan.visit)
 
 
 def _take_alerts(plan, world, resolution=None, note=""):
     supervisor = _supervisor(world, plan.case.team)
     for alert in SafetyAlert.objects.filter(visit=plan.visit).order_by("level"):
         if alert.acknowledged_at is None:  # a later step of the same alarm may already be taken with it
-            alert = services.acknowledge_alert(supervisor, alert)
+            alert = services.acknowledge_alert(actor=supervisor, alert=alert)
         if resolution and alert.resolved_at is None:
-            services.resolve_alert(supervisor, alert, resolution, note)
+            services.resolve_alert(actor=supervisor, alert=alert, resolution=resolution, note=note)
 
 
 def _team_workers(world, team):
@@ -383,14 +385,14 @@ def _report_event(world, index, spec, case):
             fields["place"] = f"案家住處（{case.referral.household.address}）"
         if with_offender:
             fields["offender"] = _offender(case)
-    world["hazard_events"][index] = services.report_hazard_event(worker, **fields)
+    world["hazard_events"][index] = services.report_hazard_event(actor=worker, **fields)
 
 
 def _report_alarm_event(world, index, plan):
     case = plan.case
     plan.visit.refresh_from_db()
     world["hazard_events"][index] = services.report_hazard_event(
-        case.worker,
+        actor=case.worker,
         types=["intimidation"],
         occurred_at=plan.visit.started_at + 25 * M,
         place=f"案家住處（{plan.visit.address}）",
@@ -450,21 +452,23 @@ def _assign_follow_ups(world, index):
     supervisor = _supervisor(world, event.team)
     for item in event.follow_ups.all():
         owner = event.worker if item.kind == FollowUpKind.LEAVE_INSURANCE else supervisor
-        services.update_follow_up(supervisor, item, owner=owner)
+        services.update_follow_up(actor=supervisor, item=item, owner=owner)
 
 
 def _finish_follow_ups(world, index, final):
     event = world["hazard_events"][index]
     supervisor = _supervisor(world, event.team)
     for item in event.follow_ups.filter(kind__in=list(final)):
-        services.update_follow_up(supervisor, item, status=final[item.kind], note="已完成。")
+        services.update_follow_up(actor=supervisor, item=item, status=final[item.kind], note="已完成。")
 
 
 def _extend_follow_ups(world, index, kinds):
     event = world["hazard_events"][index]
     supervisor = _supervisor(world, event.team)
     for item in event.follow_ups.filter(kind__in=kinds):
-        services.update_follow_up(supervisor, item, due_on=item.due_on + timedelta(days=30), note="持續處理中。")
+        services.update_follow_up(
+            actor=supervisor, item=item, due_on=item.due_on + timedelta(days=30), note="持續處理中。"
+        )
 
 
 def _flags(world, r, cases):
@@ -492,7 +496,7 @@ def safety_world(world):
     for team, supervisor in ((teams[0], "supervisor1"), (teams[2], "supervisor2")):
         SafetyContact.objects.get_or_create(agency=team.parent, user=people[supervisor])
     if not DuressCode.objects.filter(user=people["worker1"]).exists():
-        services.set_duress_code(people["worker1"], "9110")
+        services.set_duress_code(user=people["worker1"], code="9110")
     cases = world.get("cases")
     if not cases or HazardEvent.objects.exists():
         return

@@ -120,7 +120,9 @@ class FollowUpForm(forms.ModelForm):
 
         super().__init__(*args, **kwargs)
         # Owners come from the event's agency: anyone else answers like an id that does not exist.
-        self.fields["owner"].queryset = follow_up_owners(self.instance.event.team).order_by("last_name", "first_name")
+        self.fields["owner"].queryset = follow_up_owners(team=self.instance.event.team).order_by(
+            "last_name", "first_name"
+        )
 
 
 class VisitForm(forms.Form):

@@ -16,7 +16,7 @@ R = User.Role
 
 
 def sweep_safety(now):
-    return services.sweep_lone_workers(now) + services.sweep_escorts(now) + services.sweep_follow_ups(now)
+    return services.sweep_lone_workers(now=now) + services.sweep_escorts(now=now) + services.sweep_follow_ups(now=now)
 
 
 hooks.register(hooks.TIMERS, timers.Sweep("lone_worker", sweep_safety, services.oldest_overdue))
@@ -83,9 +83,7 @@ def case_page_panels(user, referral, persons):
     ]
 
 
-@hooks.register(hooks.PERSONS_ANONYMISED)
-def forget_flag_notes(people, households):
-    RiskFlag.objects.filter(Q(person__in=people) | Q(household__in=households)).update(note="", address="")
+hooks.register(hooks.PERSONS_ANONYMISED, services.forget_flag_notes)
 
 
 # --- the household timeline: visits, hazard events and risk flags touching the household ---------

@@ -42,17 +42,17 @@ ESCORT_ANSWER_WITHIN = timedelta(hours=4)
 
 
 def _notify(users, message, url, reference, kind="safety"):
-    notify_about(users, reference, message, url, kind=kind)
+    notify_about(recipients=users, reference=reference, message=message, url=url, kind=kind)
 
 
-def safety_contacts(team):
+def safety_contacts(*, team):
     agency = agency_of(team)
     if agency is None:
         return []
     return [c.user for c in SafetyContact.objects.filter(agency=agency, user__is_active=True).select_related("user")]
 
 
-def follow_up_owners(team):
+def follow_up_owners(*, team):
     """Who can own a follow-up item of an event of ``team``: the active users of its agency."""
     agency = agency_of(team) or team
     if agency is None:
@@ -62,7 +62,7 @@ def follow_up_owners(team):
 
 # --- hazard events ---------------------------------------------------------------------
 @transaction.atomic
-def report_hazard_event(actor, *, worker=None, attachments=(), **fields):
+def report_hazard_event(*, actor, worker=None, attachments=(), **fields):
     """Record an event (a supervisor may report for a worker); open its follow-up checklist; apply rules 1–2."""
     worker = worker or actor
     policy.require(actor, "report_event", worker)
@@ -85,14 +85,14 @@ def report_hazard_event(actor, *, worker=None, attachments=(), **fields):
         RiskFlag.objects.create(
             person=event.offender, type="threats", source=RiskSource.HAZARD_EVENT, note=event.reference, added_by=actor
         )
-    reasons = automatic_major_reasons(event)
+    reasons = automatic_major_reasons(event=event)
     _notify(supervisors_of(team), _("hazard event reported"), event.get_absolute_url(), event.reference)
     if reasons:
         _make_major(event, reasons)
     return event
 
 
-def automatic_major_reasons(event):
+def automatic_major_reasons(*, event):
     """Rules 1 and 2 of the major-event definition, at the boundaries the rules give."""
     reasons = []
     if event.injury == Injury.DEATH:
@@ -117,7 +117,7 @@ def _make_major(event, reasons):
     event.for_safety_council = True
     event.major_reasons = sorted(set(event.major_reasons) | set(reasons))
     event.save(update_fields=["is_major", "for_safety_council", "major_reasons", "review_flag_reason"])
-    recipients = agency_heads(event.team) + safety_contacts(event.team)
+    recipients = agency_heads(event.team) + safety_contacts(team=event.team)
     try:
         with transaction.atomic():
             alert = SafetyAlert.objects.create(kind=SafetyAlert.Kind.MAJOR_EVENT, event=event, level=1)
@@ -128,21 +128,21 @@ def _make_major(event, reasons):
 
 
 @transaction.atomic
-def update_hazard_event(actor, event, **fields):
+def update_hazard_event(*, actor, event, **fields):
     """Later facts (more media reports, a worse injury) can make an event major."""
     policy.require(actor, "update_event", event)
     for name, value in fields.items():
         setattr(event, name, value)
     event.full_clean()
     event.save()
-    reasons = automatic_major_reasons(event)
+    reasons = automatic_major_reasons(event=event)
     if reasons:
         _make_major(event, reasons)
     return event
 
 
 @transaction.atomic
-def flag_for_review(actor, event, reason):
+def flag_for_review(*, actor, event, reason):
     """Rule 3: a supervisor marks the event major because the safety mechanism needs review."""
     policy.require(actor, "flag_for_review", event)
     if not (reason or "").strip():
@@ -153,10 +153,10 @@ def flag_for_review(actor, event, reason):
 
 
 @transaction.atomic
-def update_follow_up(actor, item, *, owner=None, due_on=None, status=None, note=""):
+def update_follow_up(*, actor, item, owner=None, due_on=None, status=None, note=""):
     policy.require(actor, "update_follow_up", item)
     if owner is not None:
-        if not follow_up_owners(item.event.team).filter(pk=owner.pk).exists():
+        if not follow_up_owners(team=item.event.team).filter(pk=owner.pk).exists():
             raise ValidationError({"owner": _("Choose an active member of the event's agency.")})
         item.owner = owner
     if due_on is not None:
@@ -172,7 +172,7 @@ def update_follow_up(actor, item, *, owner=None, due_on=None, status=None, note=
 
 # --- risk flags ----------------------------------------------------------------------------
 @transaction.atomic
-def add_risk_flag(actor, *, referral=None, source=RiskSource.OBSERVATION, **fields):
+def add_risk_flag(*, actor, referral=None, source=RiskSource.OBSERVATION, **fields):
     """A flag on a person or household (or, with neither, on the address of ``referral``).
 
     The caller says only whether it comes from an agency record or their own observation: police and
@@ -192,7 +192,7 @@ def add_risk_flag(actor, *, referral=None, source=RiskSource.OBSERVATION, **fiel
 
 
 @transaction.atomic
-def remove_risk_flag(actor, flag, reason):
+def remove_risk_flag(*, actor, flag, reason):
     """Take a flag off (it no longer applies). A social worker's removal waits for a supervisor's
     approval: an ``Approval`` is returned and the flag stays in force until then."""
     flag = RiskFlag.objects.select_for_update().get(pk=flag.pk)
@@ -203,7 +203,9 @@ def remove_risk_flag(actor, flag, reason):
     if approvals.needs_approval("safety.remove_flag", actor):
         team = actor.organization if actor.organization and actor.organization.kind == Organization.Kind.TEAM else None
         what = _("remove the risk flag: %(flag)s") % {"flag": flag.get_type_display()}
-        return request_approval(actor, "safety.remove_flag", flag, unit=team, summary=what, payload={"reason": reason})
+        return request_approval(
+            actor=actor, kind="safety.remove_flag", record=flag, unit=team, summary=what, payload={"reason": reason}
+        )
     return _retire_flag(actor, flag, reason)
 
 
@@ -226,8 +228,7 @@ def _carry_out_flag_removal(approver, flag, payload):
     _retire_flag(approver, flag, payload["reason"])
 
 
-
-def record_police_flag(referral, *, type, note="", review_on=None):
+def record_police_flag(*, referral, type, note="", review_on=None):
     """A risk the police recorded when filing (a weapon at the address, a history of violence): the
     system records it on the referral's household with the source "police record", in the name of
     the filing officer. No user input chooses this source; the referral's filing is the authority."""
@@ -244,7 +245,7 @@ def record_police_flag(referral, *, type, note="", review_on=None):
     return flag
 
 
-def active_flags_for(households=(), persons=(), addresses=()):
+def active_flags_for(*, households=(), persons=(), addresses=()):
     """Active flags of many households, persons or addresses in one query (for badges in lists)."""
     from referrals.models import normalise_address
 
@@ -259,7 +260,7 @@ def active_flags_for(households=(), persons=(), addresses=()):
     return list(RiskFlag.objects.active().filter(q))
 
 
-def flags_for_visit(visit):
+def flags_for_visit(*, visit):
     referral = visit.referral
     persons = [link.person_id for link in referral.person_links.all()]
     return active_flags_for(
@@ -269,7 +270,7 @@ def flags_for_visit(visit):
 
 # --- home visits ---------------------------------------------------------------------------
 @transaction.atomic
-def plan_visit(actor, referral, *, workers, planned_start, expected_minutes, address="", escort_needed=False):
+def plan_visit(*, actor, referral, workers, planned_start, expected_minutes, address="", escort_needed=False):
     policy.require(actor, "plan_visit", referral)
     workers = list(workers) or [actor]
     agency = referral.team.nearest(Organization.Kind.AGENCY) or referral.team if referral.team_id else None
@@ -294,7 +295,7 @@ def plan_visit(actor, referral, *, workers, planned_start, expected_minutes, add
 
 
 @transaction.atomic
-def override_solo_visit(actor, visit, reason):
+def override_solo_visit(*, actor, visit, reason):
     policy.require(actor, "override_solo_visit", visit)
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Give the reason for allowing one worker.")})
@@ -304,20 +305,20 @@ def override_solo_visit(actor, visit, reason):
     return visit
 
 
-def solo_visit_blocked(visit):
+def solo_visit_blocked(*, visit):
     """A flagged household needs two workers (or an escort accepted) unless a supervisor overrode it."""
     if visit.override_by_id or visit.workers.count() >= 2:
         return False
     if visit.escort_requests.filter(status=EscortRequest.Status.ACCEPTED).exists():
         return False
-    return bool(flags_for_visit(visit))
+    return bool(flags_for_visit(visit=visit))
 
 
 @transaction.atomic
-def start_visit(actor, visit):
+def start_visit(*, actor, visit):
     visit = HomeVisit.objects.select_for_update().get(pk=visit.pk)
     policy.require(actor, "start_visit", visit)
-    if solo_visit_blocked(visit):
+    if solo_visit_blocked(visit=visit):
         raise ValidationError(
             _(
                 "This household carries a risk flag: go with a second worker, a police escort, "
@@ -335,7 +336,7 @@ def start_visit(actor, visit):
 
 
 @transaction.atomic
-def check_in(actor, visit, extend_minutes=0):
+def check_in(*, actor, visit, extend_minutes=0):
     """I am fine; optionally I need more time (moves the expected end)."""
     visit = HomeVisit.objects.select_for_update().get(pk=visit.pk)
     policy.require(actor, "check_in", visit)
@@ -352,7 +353,7 @@ def check_in(actor, visit, extend_minutes=0):
 
 
 @transaction.atomic
-def check_out(actor, visit, code=""):
+def check_out(*, actor, visit, code=""):
     """Ends the visit. A duress code looks like a normal check-out but raises the alarm silently."""
     visit = HomeVisit.objects.select_for_update().get(pk=visit.pk)
     policy.require(actor, "check_out", visit)
@@ -361,13 +362,13 @@ def check_out(actor, visit, code=""):
     visit.checked_out_at = now
     visit.check_out_due_at = None
     visit.save()
-    if code and is_duress_code(actor, code):
+    if code and is_duress_code(user=actor, code=code):
         _raise(visit, SafetyAlert.Kind.DURESS, 1, _alarm_recipients(visit), _("silent alarm: send help"))
     return visit
 
 
 @transaction.atomic
-def raise_alarm(actor, visit):
+def raise_alarm(*, actor, visit):
     visit = HomeVisit.objects.select_for_update().get(pk=visit.pk)
     policy.require(actor, "raise_alarm", visit)
     level = SafetyAlert.objects.filter(visit=visit, kind=SafetyAlert.Kind.ALARM).count() + 1
@@ -404,21 +405,21 @@ def _raise(visit, kind, level, recipients, message, escort=None, follow_up=None)
     return alert
 
 
-def set_duress_code(user, code):
+def set_duress_code(*, user, code):
     policy.require(user, "set_duress_code", user)
     if not code or len(code) < 4 or len(code) > 12 or not code.isdigit():
         raise ValidationError({"code": _("Use 4 to 12 digits.")})
     DuressCode.objects.update_or_create(user=user, defaults={"code_hash": make_password(code)})
 
 
-def is_duress_code(user, code):
+def is_duress_code(*, user, code):
     stored = DuressCode.objects.filter(user=user).first()
     return bool(stored and check_password(code, stored.code_hash))
 
 
 # --- escorts --------------------------------------------------------------------------------
 @transaction.atomic
-def request_escort(actor, visit, *, station=None, needed_from, needed_until, note=""):
+def request_escort(*, actor, visit, station=None, needed_from, needed_until, note=""):
     policy.require(actor, "request_escort", visit)
     # The referring station covers the family's address unless the worker chooses another.
     station = station or visit.referral.referring_station
@@ -448,7 +449,7 @@ def request_escort(actor, visit, *, station=None, needed_from, needed_until, not
 
 
 @transaction.atomic
-def answer_escort(actor, escort, accept, reason=""):
+def answer_escort(*, actor, escort, accept, reason=""):
     escort = EscortRequest.objects.select_for_update().get(pk=escort.pk)
     policy.require(actor, "answer_escort", escort)
     if not accept and not (reason or "").strip():
@@ -465,7 +466,7 @@ def answer_escort(actor, escort, accept, reason=""):
 
 # --- alerts ---------------------------------------------------------------------------------
 @transaction.atomic
-def acknowledge_alert(actor, alert):
+def acknowledge_alert(*, actor, alert):
     alert = SafetyAlert.objects.select_for_update().get(pk=alert.pk)
     policy.require(actor, "acknowledge_alert", alert)
     alert.acknowledged_by = actor
@@ -478,7 +479,7 @@ def acknowledge_alert(actor, alert):
 
 
 @transaction.atomic
-def resolve_alert(actor, alert, resolution, note=""):
+def resolve_alert(*, actor, alert, resolution, note=""):
     alert = SafetyAlert.objects.select_for_update().get(pk=alert.pk)
     policy.require(actor, "resolve_alert", alert)
     if resolution not in SafetyAlert.Resolution.values:
@@ -492,7 +493,7 @@ def resolve_alert(actor, alert, resolution, note=""):
 
 
 # --- timer sweeps ---------------------------------------------------------------------------
-def sweep_lone_workers(now=None, batch=200):
+def sweep_lone_workers(*, now=None, batch=200):
     """Missed check-out: level 1 at expected end + grace (supervisor), level 2 fifteen minutes later
     (on-call list and the escort station). Exactly once per step, safe with concurrent sweeps."""
     now = now or timezone.now()
@@ -526,7 +527,7 @@ def _missed_check_out(visit, now):
     return 1 if alert else 0
 
 
-def sweep_escorts(now=None):
+def sweep_escorts(*, now=None):
     now = now or timezone.now()
     fired = 0
     with transaction.atomic():
@@ -546,7 +547,7 @@ def sweep_escorts(now=None):
     return fired
 
 
-def sweep_follow_ups(now=None):
+def sweep_follow_ups(*, now=None):
     now = now or timezone.now()
     fired = 0
     with transaction.atomic():
@@ -555,7 +556,7 @@ def sweep_follow_ups(now=None):
             .filter(status=FollowUpItem.Status.OPEN, escalated_at__isnull=True, due_on__lt=timezone.localdate(now))
             .select_related("event__team", "owner")[:500]
         ):
-            recipients = supervisors_of(item.event.team) + safety_contacts(item.event.team) + [item.owner]
+            recipients = supervisors_of(item.event.team) + safety_contacts(team=item.event.team) + [item.owner]
             if _raise(None, SafetyAlert.Kind.FOLLOW_UP_OVERDUE, 1, recipients, _("follow-up overdue"), follow_up=item):
                 fired += 1
             item.escalated_at = now
@@ -563,7 +564,7 @@ def sweep_follow_ups(now=None):
     return fired
 
 
-def oldest_overdue(now):
+def oldest_overdue(*, now):
     due = [
         HomeVisit.objects.filter(status=HomeVisit.Status.STARTED, check_out_due_at__lte=now)
         .order_by("check_out_due_at")
@@ -578,3 +579,8 @@ def oldest_overdue(now):
     ]
     due = [d for d in due if d]
     return min(due) if due else None
+
+
+def forget_flag_notes(*, people, households):
+    """Retention removed these people's details: their risk flags keep type and dates, not the notes."""
+    RiskFlag.objects.filter(Q(person__in=people) | Q(household__in=households)).update(note="", address="")

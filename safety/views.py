@@ -62,7 +62,7 @@ def event_new(request):
         attachments = data.pop("attachments") or []
         data.pop("offender_person", None)
         try:
-            event = services.report_hazard_event(request.user, worker=worker, attachments=attachments, **data)
+            event = services.report_hazard_event(actor=request.user, worker=worker, attachments=attachments, **data)
         except ValidationError as exc:
             _errors(form, exc)
         else:
@@ -108,7 +108,7 @@ def event_review(request, pk):
         messages.error(request, _("Give the reason for the review."))
         return redirect(event)
     try:
-        services.flag_for_review(request.user, event, form.cleaned_data["reason"])
+        services.flag_for_review(actor=request.user, event=event, reason=form.cleaned_data["reason"])
         messages.success(request, _("Marked as a major hazard event for review."))
     except ValidationError as exc:
         _flash(request, exc)
@@ -124,7 +124,7 @@ def follow_up_update(request, pk):
         d = form.cleaned_data
         try:
             services.update_follow_up(
-                request.user, item, owner=d["owner"], due_on=d["due_on"], status=d["status"], note=d["note"]
+                actor=request.user, item=item, owner=d["owner"], due_on=d["due_on"], status=d["status"], note=d["note"]
             )
         except ValidationError as exc:
             _flash(request, exc)
@@ -169,7 +169,7 @@ def visit_plan(request, referral_pk):
     form = forms.VisitForm(request.POST or None, referral=referral, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            visit = services.plan_visit(request.user, referral, **form.cleaned_data)
+            visit = services.plan_visit(actor=request.user, referral=referral, **form.cleaned_data)
         except ValidationError as exc:
             _errors(form, exc)
         else:
@@ -200,8 +200,8 @@ def visit_detail(request, pk):
         {
             "visit": visit,
             "actions": policy.allowed_actions(request.user, visit),
-            "flags": services.flags_for_visit(visit),
-            "blocked": visit.status == HomeVisit.Status.PLANNED and services.solo_visit_blocked(visit),
+            "flags": services.flags_for_visit(visit=visit),
+            "blocked": visit.status == HomeVisit.Status.PLANNED and services.solo_visit_blocked(visit=visit),
             "escorts": visit.escort_requests.select_related("station"),
             "checkin_form": forms.CheckInForm(),
             "checkout_form": forms.CheckOutForm(),
@@ -217,27 +217,27 @@ def _plain(form_class):
 
 # action slug -> (form for the POST, or None; the service call; the message on success)
 VISIT_ACTIONS = {
-    "start": (None, lambda u, v, d: services.start_visit(u, v), _("Visit started. Stay safe.")),
+    "start": (None, lambda u, v, d: services.start_visit(actor=u, visit=v), _("Visit started. Stay safe.")),
     "check-in": (
         _plain(forms.CheckInForm),
-        lambda u, v, d: services.check_in(u, v, d.get("extend_minutes") or 0),
+        lambda u, v, d: services.check_in(actor=u, visit=v, extend_minutes=d.get("extend_minutes") or 0),
         _("Checked in."),
     ),
     # The same message for a normal and a duress check-out: nothing on screen may differ.
     "check-out": (
         _plain(forms.CheckOutForm),
-        lambda u, v, d: services.check_out(u, v, d.get("code", "")),
+        lambda u, v, d: services.check_out(actor=u, visit=v, code=d.get("code", "")),
         _("Checked out."),
     ),
-    "alarm": (None, lambda u, v, d: services.raise_alarm(u, v), _("Alarm raised. Help is being sent.")),
+    "alarm": (None, lambda u, v, d: services.raise_alarm(actor=u, visit=v), _("Alarm raised. Help is being sent.")),
     "override": (
         _plain(forms.OverrideForm),
-        lambda u, v, d: services.override_solo_visit(u, v, d["reason"]),
+        lambda u, v, d: services.override_solo_visit(actor=u, visit=v, reason=d["reason"]),
         _("One-worker visit allowed."),
     ),
     "escort": (
         lambda data, visit: forms.EscortRequestForm(data, visit=visit),
-        lambda u, v, d: services.request_escort(u, v, **d),
+        lambda u, v, d: services.request_escort(actor=u, visit=v, **d),
         _("Escort requested."),
     ),
 }
@@ -285,7 +285,9 @@ def escort_answer(request, pk):
         messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
         return redirect("safety:escorts")
     try:
-        services.answer_escort(request.user, escort, form.cleaned_data["accept"], form.cleaned_data["reason"])
+        services.answer_escort(
+            actor=request.user, escort=escort, accept=form.cleaned_data["accept"], reason=form.cleaned_data["reason"]
+        )
         messages.success(request, _("Answer sent."))
     except ValidationError as exc:
         _flash(request, exc)
@@ -317,12 +319,17 @@ def alert_act(request, pk, action):
     alert = get_visible_or_404(SafetyAlert, request.user, pk=pk)
     try:
         if action == "acknowledge":
-            services.acknowledge_alert(request.user, alert)
+            services.acknowledge_alert(actor=request.user, alert=alert)
         elif action == "resolve":
             form = forms.ResolveAlertForm(request.POST)
             if not form.is_valid():
                 raise ValidationError(_("Choose how the alert ended."))
-            services.resolve_alert(request.user, alert, form.cleaned_data["resolution"], form.cleaned_data["note"])
+            services.resolve_alert(
+                actor=request.user,
+                alert=alert,
+                resolution=form.cleaned_data["resolution"],
+                note=form.cleaned_data["note"],
+            )
         else:
             raise Http404
         messages.success(request, _("Alert updated."))
@@ -348,7 +355,7 @@ def flag_for_referral(request, referral_pk):
         else:
             data["address"] = referral.incident_place
         try:
-            services.add_risk_flag(request.user, referral=referral, **data)
+            services.add_risk_flag(actor=request.user, referral=referral, **data)
         except ValidationError as exc:
             _errors(form, exc)
         else:
@@ -367,7 +374,7 @@ def duress_code(request):
     require_role(request.user, R.SOCIAL_WORKER)
     form = forms.DuressCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.set_duress_code(request.user, form.cleaned_data["code"])
+        services.set_duress_code(user=request.user, code=form.cleaned_data["code"])
         messages.success(request, _("Duress code saved."))
         return redirect("safety:visits")
     return render(request, "safety/duress_code.html", {"form": form})
@@ -379,7 +386,7 @@ def flag_remove(request, pk):
     """Take a risk flag off, or ask a supervisor to (a social worker's request waits for approval)."""
     flag = get_visible_or_404(RiskFlag, request.user, pk=pk)
     try:
-        result = services.remove_risk_flag(request.user, flag, request.POST.get("reason", "")[:500])
+        result = services.remove_risk_flag(actor=request.user, flag=flag, reason=request.POST.get("reason", "")[:500])
     except ValidationError as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
     else:

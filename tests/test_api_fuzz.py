@@ -62,14 +62,14 @@ def credentials(db):
     }
     for _ in range(2):
         services.submit_referral(
-            users["officer"],
+            actor=users["officer"],
             persons=[({"name": "Fuzz Person", "phone": "0911222333"}, "subject")],
             category="other",
             level=3,
             narrative="Fuzzing",
             incident_at=timezone.now(),
         )
-    headers = {"integration": {"Authorization": f"Token {mint_api_token(users.pop('integration'))}"}}
+    headers = {"integration": {"Authorization": f"Token {mint_api_token(user=users.pop('integration'))}"}}
     for role, user in users.items():  # API tokens are for integration accounts only
         client = Client()
         client.force_login(user)
@@ -161,7 +161,7 @@ def _people():
     StationTeamMatchFactory(station=station, team=team)
     officer = f.OfficerFactory(organization=station)
     referral = services.submit_referral(
-        officer,
+        actor=officer,
         persons=[({"name": "Fuzz Person", "address": "No. 1, Fuzz Rd."}, "subject")],
         category="other",
         level=3,

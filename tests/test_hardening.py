@@ -201,7 +201,7 @@ def test_with_debug_on_attachments_are_not_served_from_media(world, client, sett
 
     secret = b"%PDF-1.4 statement of the victim"
     event = safety_services.report_hazard_event(
-        world.worker,
+        actor=world.worker,
         types=["physical_attack"],
         occurred_at=timezone.now(),
         place="Home visit",
@@ -463,7 +463,7 @@ def test_api_tokens_are_stored_hashed_with_an_expiry(settings):
     from accounts import services as account_services
 
     dispatch = _dispatch()
-    token = account_services.mint_api_token(dispatch)
+    token = account_services.mint_api_token(user=dispatch)
     row = AuthToken.objects.get(user=dispatch)
     assert token != row.digest and token not in row.digest  # only a hash is stored
     assert row.expiry is not None
@@ -480,7 +480,7 @@ def test_an_expired_token_is_refused():
     from accounts import services as account_services
 
     dispatch = _dispatch()
-    token = account_services.mint_api_token(dispatch)
+    token = account_services.mint_api_token(user=dispatch)
     AuthToken.objects.filter(user=dispatch).update(expiry=timezone.now() - timedelta(seconds=1))
     assert _api(token).get("/api/referrals/").status_code in REFUSED
 
@@ -497,7 +497,7 @@ def test_tokens_are_minted_only_for_integration_accounts(factory):
 
     user = getattr(factories, factory)()
     with pytest.raises(PermissionDenied):
-        account_services.mint_api_token(user)
+        account_services.mint_api_token(user=user)
     with pytest.raises(CommandError):
         call_command("mint_api_token", user.username, stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert not AuthToken.objects.exists()
@@ -509,7 +509,7 @@ def test_a_token_stops_working_when_its_account_is_no_longer_an_integration_acco
     from accounts.models import User
 
     dispatch = _dispatch()
-    token = account_services.mint_api_token(dispatch)
+    token = account_services.mint_api_token(user=dispatch)
     User.objects.filter(pk=dispatch.pk).update(role=User.Role.OFFICER)
     assert _api(token).get("/api/referrals/").status_code in REFUSED
 

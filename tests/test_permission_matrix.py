@@ -277,7 +277,7 @@ def _organisation(tag):
         "coordinator": f.CoordinatorFactory(organization__district=district),
     }
     referral = services.submit_referral(
-        users["officer"],
+        actor=users["officer"],
         persons=[({"name": f"Person {tag}", "phone": f"09{tag}", "address": f"No. {tag}, Matrix Rd."}, "subject")],
         category="family_conflict",
         level=2,
@@ -287,19 +287,22 @@ def _organisation(tag):
     escalation = ReferralEscalation.objects.create(referral=referral, cycle=1, level=1, due_at=referral.ack_due_at)
     worker = users["social_worker"]
     event = safety_services.report_hazard_event(
-        worker, types=["intimidation"], occurred_at=timezone.now(), place="Office", narrative="Threatened"
+        actor=worker, types=["intimidation"], occurred_at=timezone.now(), place="Office", narrative="Threatened"
     )
     attachment = event.attachments.create(file=ContentFile(b"%PDF-1.4", name="a.pdf"), name="a.pdf", size=8)
     visit = safety_services.plan_visit(
-        worker, referral, workers=[worker], planned_start=timezone.now(), expected_minutes=30
+        actor=worker, referral=referral, workers=[worker], planned_start=timezone.now(), expected_minutes=30
     )
     escort = safety_services.request_escort(
-        worker, visit, needed_from=timezone.now() + timedelta(hours=1), needed_until=timezone.now() + timedelta(hours=2)
+        actor=worker,
+        visit=visit,
+        needed_from=timezone.now() + timedelta(hours=1),
+        needed_until=timezone.now() + timedelta(hours=2),
     )
     # An alarm from a colleague's visit: the workers of a visit never see its own alerts.
     colleague = f.SocialWorkerFactory(organization=team)
     alarm_visit = safety_services.plan_visit(
-        worker, referral, workers=[colleague], planned_start=timezone.now(), expected_minutes=30
+        actor=worker, referral=referral, workers=[colleague], planned_start=timezone.now(), expected_minutes=30
     )
     alert = SafetyAlert.objects.create(kind="alarm", visit=alarm_visit, level=1)
     flag = RiskFlag.objects.create(household=referral.household, type="violence", source="police")
@@ -334,7 +337,7 @@ def _organisation(tag):
         escort=escort,
         alert=alert,
         risk_flag=flag,
-        approval=services.decline_referral(users["social_worker"], referral, "not_in_remit"),
+        approval=services.decline_referral(actor=users["social_worker"], referral=referral, reason="not_in_remit"),
     )
 
 

@@ -107,7 +107,7 @@ def file_referral(world, *, by=None, **fields):
         "narrative": "Parents and son argued; all agree to be contacted.",
     } | fields
     referral = services.submit_referral(
-        by,
+        actor=by,
         persons=[({"name": "Lin Mei", "phone": "0911222333", "address": "No. 1, Matrix Rd."}, "subject")],
         station=world.a.s1 if by.is_integration or by.is_administrator else None,
         **data,

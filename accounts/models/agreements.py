@@ -66,7 +66,7 @@ class AgreementAcceptance(models.Model):
 
     agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="acceptances")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    accepted_at = models.DateTimeField(_("accepted at"), default=timezone.now)
+    accepted_at = models.DateTimeField(_("accepted at"), default=timezone.now, editable=False)
     ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
 
     objects = AppendOnlyQuerySet.as_manager()

@@ -36,10 +36,10 @@ class Notification(models.Model):
     title = models.CharField(_("title"), max_length=200)
     url = models.CharField(_("link"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True, editable=False)
     email_state = models.CharField(max_length=10, choices=EmailState.choices, default=EmailState.NONE)
     email_attempts = models.PositiveSmallIntegerField(default=0)
-    emailed_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = NotificationQuerySet.as_manager()
 

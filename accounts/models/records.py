@@ -31,7 +31,7 @@ class AccessLog(models.Model):
     object_id = models.CharField(_("record"), max_length=64, blank=True)
     detail = models.CharField(_("detail"), max_length=200, blank=True)
     ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
-    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True, editable=False)
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -60,8 +60,8 @@ class TimerRun(models.Model):
     """Last run of each timer sweep, for the health page."""
 
     name = models.CharField(max_length=60, unique=True)
-    last_started_at = models.DateTimeField(null=True)
-    last_finished_at = models.DateTimeField(null=True)
+    last_started_at = models.DateTimeField(null=True, editable=False)
+    last_finished_at = models.DateTimeField(null=True, editable=False)
     last_error = models.TextField(blank=True)
 
     class Meta:

@@ -47,8 +47,8 @@ class LegalHold(models.Model):
 class RetentionRun(models.Model):
     """What one run of the retention schedule removed: counts per record type, never content."""
 
-    started_at = models.DateTimeField(_("started at"), default=timezone.now)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), default=timezone.now, editable=False)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True, editable=False)
     dry_run = models.BooleanField(_("dry run"), default=False)
     report = models.JSONField(_("report"), default=dict)
 

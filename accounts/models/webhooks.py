@@ -22,7 +22,7 @@ class WebhookSubscription(models.Model):
     secret = models.CharField(_("signing secret"), max_length=100, editable=False)
     active = models.BooleanField(_("active"), default=True)
     consecutive_failures = models.PositiveIntegerField(_("failures in a row"), default=0)
-    disabled_at = models.DateTimeField(_("disabled at"), null=True, blank=True)
+    disabled_at = models.DateTimeField(_("disabled at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
     class Meta:
@@ -54,11 +54,11 @@ class WebhookDelivery(models.Model):
     payload = models.JSONField(_("payload"))
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True, editable=False)
     last_status = models.PositiveSmallIntegerField(_("last answer"), null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("webhook delivery")

@@ -121,8 +121,8 @@ class PersonOfConcern(models.Model):
     # The family record shared with social work when a referral is raised from a visit.
     household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    last_visited_on = models.DateField(_("last visited"), null=True, blank=True)
-    next_due_on = models.DateField(_("next visit due"), default=timezone.localdate)
+    last_visited_on = models.DateField(_("last visited"), null=True, blank=True, editable=False)
+    next_due_on = models.DateField(_("next visit due"), default=timezone.localdate, editable=False)
     active = models.BooleanField(_("active"), default=True)
 
     objects = _manager()

@@ -111,7 +111,7 @@ class KeyLocation(models.Model):
     address = models.CharField(_("address"), max_length=255)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.NORMAL)
     suspected_kind = models.CharField(_("suspected of"), max_length=20, choices=SuspectedSite.choices, blank=True)
-    last_checked_on = models.DateField(_("last checked"), null=True, blank=True)
+    last_checked_on = models.DateField(_("last checked"), null=True, blank=True, editable=False)
     cctv_advice = models.TextField(_("CCTV installation advice"), blank=True, max_length=1000)
 
     objects = _manager()
@@ -137,7 +137,7 @@ class KeyLocation(models.Model):
 class Inspection(models.Model):
     location = models.ForeignKey(KeyLocation, on_delete=models.CASCADE, related_name="inspections")
     officer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    inspected_at = models.DateTimeField(_("inspected at"), default=timezone.now)
+    inspected_at = models.DateTimeField(_("inspected at"), default=timezone.now, editable=False)
     kind = models.CharField(_("checklist"), max_length=20, choices=SuspectedSite.choices)
     indicators = models.JSONField(_("indicators seen"), default=list, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)

@@ -21,15 +21,15 @@ class MonthlyReport(models.Model):
         Organization, verbose_name=_("station"), on_delete=models.PROTECT, related_name="monthly_reports"
     )
     month = models.DateField(_("month"))  # the first day of the month
-    due_on = models.DateField(_("due"))
+    due_on = models.DateField(_("due"), editable=False)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     figures = models.JSONField(_("figures"), default=dict)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, editable=False)
     # Late-report timer: the next step (1 reminder, 2 escalation) fires at remind_at.
-    remind_at = models.DateTimeField(null=True, blank=True)
+    remind_at = models.DateTimeField(null=True, blank=True, editable=False)
     reminder_level = models.PositiveSmallIntegerField(default=0)
 
     objects = _manager()
@@ -57,7 +57,7 @@ class MonthlyReport(models.Model):
 class ReportReminder(models.Model):
     report = models.ForeignKey(MonthlyReport, on_delete=models.CASCADE, related_name="reminders")
     level = models.PositiveSmallIntegerField()
-    sent_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["report", "level"], name="report_reminder_once")]
@@ -73,7 +73,7 @@ class ReportAmendment(models.Model):
     figures = models.JSONField(_("corrected figures"))
     reason = models.CharField(_("reason"), max_length=500)
     made_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    made_at = models.DateTimeField(default=timezone.now)
+    made_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = _manager("report__station")
 

@@ -28,6 +28,7 @@ from patrols.services.reports import (  # noqa: F401
     submit_report,
     sweep_reports,
 )
+from patrols.services.setup import save_beat, save_key_location, save_person_of_concern  # noqa: F401
 from patrols.services.visits import (  # noqa: F401
     add_child,
     cadence_days,

@@ -10,7 +10,7 @@ User = get_user_model()
 
 
 def _notify(users, message, url, reference, kind="patrol"):
-    notify_about(users, reference, message, url, kind=kind)
+    notify_about(recipients=users, reference=reference, message=message, url=url, kind=kind)
 
 
 def _people_of(org):

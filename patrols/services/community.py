@@ -14,7 +14,7 @@ from patrols.services._base import _at_a_station, _notify, _station_heads
 
 
 @transaction.atomic
-def log_activity(actor, station, **fields):
+def log_activity(*, actor, station, **fields):
     policy.require(actor, "log_activity", CommunityActivity(station=station))
     _at_a_station(station, _("Activities are logged by a station."))
     activity = CommunityActivity(station=station, recorded_by=actor, **fields)
@@ -24,7 +24,7 @@ def log_activity(actor, station, **fields):
 
 
 @transaction.atomic
-def change_beat_hours(actor, beat, new_hours, reason):
+def change_beat_hours(*, actor, beat, new_hours, reason):
     """Increases apply at once; a reduction waits for the station head's approval."""
     policy.require(actor, "change_hours", beat)
     if new_hours is None or new_hours < 0 or new_hours > 168:
@@ -49,7 +49,7 @@ def _apply_hours(change, actor):
 
 
 @transaction.atomic
-def decide_beat_hours(actor, change, approve):
+def decide_beat_hours(*, actor, change, approve):
     change = BeatHoursChange.objects.select_for_update(of=("self",)).select_related("beat__station").get(pk=change.pk)
     policy.require(actor, "decide_hours", change)
     if approve:

@@ -33,7 +33,7 @@ PEER_GROUPS = [(1001, "甲"), (451, "乙"), (201, "丙")]
 LOWEST_GROUP = "丁"
 
 
-def grade(total, false_figures=False):
+def grade(*, total, false_figures=False):
     """特優 ≥90; 優等 80–<90; 甲等 70–<80; 乙等 60–<70; 丙等 50–<60; 丁等 <50 (or false figures)."""
     if false_figures:
         return LOWEST_GRADE
@@ -41,13 +41,13 @@ def grade(total, false_figures=False):
     return next((name for floor, name in GRADES if total >= floor), LOWEST_GRADE)
 
 
-def peer_group(beats):
+def peer_group(*, beats):
     """甲 ≥1,001 beats; 乙 451–1,000; 丙 201–450; 丁 ≤200."""
     return next((name for floor, name in PEER_GROUPS if beats >= floor), LOWEST_GROUP)
 
 
 @transaction.atomic
-def evaluate(actor, unit, period, scores, false_figures=False, finding=""):
+def evaluate(*, actor, unit, period, scores, false_figures=False, finding=""):
     """Score a unit: Σ score × weight; the number of beats puts it in a peer group."""
     policy.require(actor, "evaluate", Evaluation(unit=unit))
     items = {item.pk: item for item in EvaluationItem.objects.all()}
@@ -73,10 +73,10 @@ def evaluate(actor, unit, period, scores, false_figures=False, finding=""):
     return evaluation
 
 
-def period_of(day):
+def period_of(*, day):
     return f"{day.year}-H{1 if day.month <= 6 else 2}"
 
 
-def first_day_of(month_text):
+def first_day_of(*, month_text):
     year, month = (int(x) for x in month_text.split("-"))
     return date(year, month, 1)

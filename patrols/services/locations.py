@@ -22,7 +22,7 @@ from patrols.services._base import _at_a_station, _notify, _people_of, _precinct
 
 
 @transaction.atomic
-def add_key_location(actor, station, **fields):
+def add_key_location(*, actor, station, **fields):
     policy.require(actor, "add_location", KeyLocation(station=station))
     _at_a_station(station, _("Key locations are kept by a police station."))
     beat = fields.get("beat")
@@ -34,13 +34,13 @@ def add_key_location(actor, station, **fields):
     return location
 
 
-def threshold_for(kind):
+def threshold_for(*, kind):
     row = IndicatorThreshold.objects.filter(kind=kind).first()
     return row.threshold if row else DEFAULT_THRESHOLD
 
 
 @transaction.atomic
-def inspect_location(actor, location, *, kind, indicators, note=""):
+def inspect_location(*, actor, location, kind, indicators, note=""):
     policy.require(actor, "inspect_location", location)
     allowed = INDICATORS.get(kind)
     if allowed is None:
@@ -53,7 +53,7 @@ def inspect_location(actor, location, *, kind, indicators, note=""):
     )
     location.last_checked_on = timezone.localdate()
     fields = ["last_checked_on"]
-    if len(set(indicators)) >= threshold_for(kind) and location.status != KeyLocation.Status.SUSPECTED:
+    if len(set(indicators)) >= threshold_for(kind=kind) and location.status != KeyLocation.Status.SUSPECTED:
         location.status = KeyLocation.Status.SUSPECTED
         location.suspected_kind = kind
         fields += ["status", "suspected_kind"]
@@ -64,7 +64,7 @@ def inspect_location(actor, location, *, kind, indicators, note=""):
 
 
 @transaction.atomic
-def take_missing_person_report(actor, station, **fields):
+def take_missing_person_report(*, actor, station, **fields):
     """Any station takes the report, whatever the jurisdiction; women and children are high-sensitivity."""
     policy.require(actor, "take_missing_report", MissingPersonReport(station=station))
     if station is None or station.kind != Organization.Kind.STATION:

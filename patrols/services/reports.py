@@ -31,15 +31,15 @@ REPORT_DUE_DAY = 10
 ESCALATE_REPORT_AFTER = timedelta(days=2)
 
 
-def month_bounds(month, tz):
+def month_bounds(*, month, tz):
     start = datetime.combine(month.replace(day=1), time.min, tzinfo=tz)
     nxt = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
     return start, datetime.combine(nxt, time.min, tzinfo=tz), nxt
 
 
-def compute_figures(station, month):
+def compute_figures(*, station, month):
     """The month's figures, each counted by the database from the logs."""
-    start, end, _next = month_bounds(month, station.tz)
+    start, end, _next = month_bounds(month=month, tz=station.tz)
     visits = PatrolVisit.objects.filter(station=station, visited_at__gte=start, visited_at__lt=end)
     inspections = Inspection.objects.filter(location__station=station, inspected_at__gte=start, inspected_at__lt=end)
     v = visits.aggregate(
@@ -67,31 +67,31 @@ def compute_figures(station, month):
     }
 
 
-def report_deadline(station, month):
+def report_deadline(*, station, month):
     """The end of the 10th of the following month, in the station's time zone."""
-    _start, _end, nxt = month_bounds(month, station.tz)
+    _start, _end, nxt = month_bounds(month=month, tz=station.tz)
     return datetime.combine(nxt.replace(day=REPORT_DUE_DAY) + timedelta(days=1), time.min, tzinfo=station.tz)
 
 
 @transaction.atomic
-def open_report(station, month):
+def open_report(*, station, month):
     month = month.replace(day=1)
     report, created = MonthlyReport.objects.get_or_create(
         station=station,
         month=month,
         defaults={
-            "due_on": month_bounds(month, station.tz)[2].replace(day=REPORT_DUE_DAY),
-            "remind_at": report_deadline(station, month),
+            "due_on": month_bounds(month=month, tz=station.tz)[2].replace(day=REPORT_DUE_DAY),
+            "remind_at": report_deadline(station=station, month=month),
         },
     )
     return report
 
 
 @transaction.atomic
-def submit_report(actor, report):
+def submit_report(*, actor, report):
     report = MonthlyReport.objects.select_for_update().get(pk=report.pk)
     policy.require(actor, "submit_report", report)
-    report.figures = compute_figures(report.station, report.month)
+    report.figures = compute_figures(station=report.station, month=report.month)
     report.status = MonthlyReport.Status.SUBMITTED
     report.submitted_by = actor
     report.submitted_at = timezone.now()
@@ -101,7 +101,7 @@ def submit_report(actor, report):
 
 
 @transaction.atomic
-def amend_report(actor, report, figures, reason):
+def amend_report(*, actor, report, figures, reason):
     policy.require(actor, "amend_report", report)
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Give the reason for the correction.")})
@@ -113,28 +113,28 @@ def amend_report(actor, report, figures, reason):
     )
 
 
-def last_month(today=None):
+def last_month(*, today=None):
     today = today or timezone.localdate()
     return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
 @transaction.atomic
-def open_month_report(actor, station, month=None):
+def open_month_report(*, actor, station, month=None):
     """The station head opens the station's report for a month (last month unless given); opening it twice
     gives the same report."""
     policy.require(actor, "open_report", MonthlyReport(station=station))
     _at_a_station(station, _("Monthly reports are kept by a police station."))
-    return open_report(station, month or last_month(timezone.localdate()))
+    return open_report(station=station, month=month or last_month(today=timezone.localdate()))
 
 
-def ensure_reports(today=None):
+def ensure_reports(*, today=None):
     """Open last month's report for every station, so a missing one is chased too."""
-    month = last_month(today)
+    month = last_month(today=today)
     for station in Organization.objects.filter(kind=Organization.Kind.STATION, is_active=True):
-        open_report(station, month)
+        open_report(station=station, month=month)
 
 
-def sweep_reports(now=None, batch=200):
+def sweep_reports(*, now=None, batch=200):
     """Not submitted by the 10th: remind the station head; two days later escalate to the precinct. Once each."""
     now = now or timezone.now()
     fired = 0
@@ -172,7 +172,7 @@ def sweep_reports(now=None, batch=200):
     return fired
 
 
-def oldest_overdue(now):
+def oldest_overdue(*, now):
     return (
         MonthlyReport.objects.filter(status=MonthlyReport.Status.DRAFT, remind_at__lte=now)
         .order_by("remind_at")

@@ -22,16 +22,16 @@ from referrals.models import Person, Referral
 from referrals.services import households
 
 
-def cadence_days(risk_level):
+def cadence_days(*, risk_level):
     row = VisitCadence.objects.filter(risk_level=risk_level).first()
     return row.every_days if row else DEFAULT_CADENCE_DAYS[risk_level]
 
 
 @transaction.atomic
 def record_visit(
+    *,
     actor,
     person,
-    *,
     outcome,
     visited_at=None,
     side_visit_note="",
@@ -71,7 +71,7 @@ def record_visit(
         note=note,
     )
     person.last_visited_on = timezone.localdate(visited_at)
-    person.next_due_on = person.last_visited_on + timedelta(days=cadence_days(person.risk_level))
+    person.next_due_on = person.last_visited_on + timedelta(days=cadence_days(risk_level=person.risk_level))
     person.save(update_fields=["last_visited_on", "next_due_on"])
     if outcome == Outcome.MOVED:
         _notify(_people_of(notified_station), _("person of concern moved into your area"), "/patrols/", visit.reference)
@@ -83,7 +83,7 @@ def record_visit(
 
 
 @transaction.atomic
-def household_for(person):
+def household_for(*, person):
     """The family record of a person of concern, created once, for children and referrals."""
     if person.household_id is None:
         person.household = households.open_household(
@@ -95,21 +95,21 @@ def household_for(person):
 
 
 @transaction.atomic
-def add_child(actor, person, *, name, date_of_birth=None, estimated_age=None, sex="unknown"):
+def add_child(*, actor, person, name, date_of_birth=None, estimated_age=None, sex="unknown"):
     policy.require(actor, "add_child", person)
-    household = household_for(person)
+    household = household_for(person=person)
     return households.add_person(
         household=household, name=name, date_of_birth=date_of_birth, estimated_age=estimated_age, sex=sex
     )
 
 
-def children_of(person):
+def children_of(*, person):
     if person.household_id is None:
         return []
     return list(Person.objects.filter(household_id=person.household_id).exclude(pk=person.person_id))
 
 
-def referral_for_visit(visit, user):
+def referral_for_visit(*, visit, user):
     """The referral raised from a visit, if any and if ``user`` may see it: its status closes the loop back
     to police. A referral elsewhere that merely names the visit's reference is not shown."""
     return (

@@ -94,7 +94,9 @@ def _save(referral, *fields, now=None):
 
 def _notify(recipients, referral, message, kind="referral"):
     """Inbox entries (and e-mail) with reference and status only, in each reader's language."""
-    notify_about(recipients, referral.reference, message, referral.get_absolute_url(), kind=kind)
+    notify_about(
+        recipients=recipients, reference=referral.reference, message=message, url=referral.get_absolute_url(), kind=kind
+    )
 
 
 def _referrers(referral):
@@ -102,6 +104,8 @@ def _referrers(referral):
 
 
 def _ask_approval(actor, referral, kind, what, payload):
-    approval = request_approval(actor, kind, referral, unit=referral.team, summary=what, payload=payload)
+    approval = request_approval(
+        actor=actor, kind=kind, record=referral, unit=referral.team, summary=what, payload=payload
+    )
     _record(referral, Kind.APPROVAL_REQUESTED, actor, note=str(what), shared=False)
     return approval

@@ -24,7 +24,7 @@ MIN_ESCALATION_GAP = timedelta(minutes=30)
 LAST_ESCALATION_LEVEL = 2
 
 
-def escalation_recipients(referral, level):
+def escalation_recipients(*, referral, level):
     if level == 1:
         return supervisors_of(referral.team) or district_coordinators(referral.district_id)
     return district_coordinators(referral.district_id) + agency_heads(referral.team)
@@ -35,7 +35,7 @@ def _half_window(referral):
     return max(window / 2, MIN_ESCALATION_GAP)
 
 
-def sweep_escalations(now=None, batch=500):
+def sweep_escalations(*, now=None, batch=500):
     """Fire every due escalation step exactly once; safe with several sweeps at the same time.
 
     Rows are claimed with ``FOR UPDATE SKIP LOCKED`` in short transactions; the unique
@@ -95,7 +95,7 @@ def _escalate_batch(claimed, now, recipients):
         level = r.escalation_level + 1
         key = (r.team_id, r.district_id, level)
         if key not in recipients:
-            recipients[key] = escalation_recipients(r, level)
+            recipients[key] = escalation_recipients(referral=r, level=level)
         messages.append((recipients[key], r))
     _notify_each(messages, _("not acknowledged in time: escalated"), kind="escalation")
     _advance(claimed)
@@ -128,11 +128,11 @@ def _notify_each(messages, message, kind):
     for language, pairs in by_language.items():
         with override(language):
             text = str(message)
-        notify_many([([u], f"{r.reference}: {text}", r.get_absolute_url()) for u, r in pairs], kind=kind)
+        notify_many(messages=[([u], f"{r.reference}: {text}", r.get_absolute_url()) for u, r in pairs], kind=kind)
 
 
 @transaction.atomic
-def acknowledge_escalation(actor, escalation):
+def acknowledge_escalation(*, actor, escalation):
     """A supervisor takes responsibility for an escalation; recorded once."""
     escalation = ReferralEscalation.objects.select_for_update().select_related("referral").get(pk=escalation.pk)
     referral = escalation.referral
@@ -145,7 +145,7 @@ def acknowledge_escalation(actor, escalation):
     return escalation
 
 
-def oldest_unfired_escalation(now):
+def oldest_unfired_escalation(*, now):
     return (
         Referral.objects.filter(escalate_at__lte=now, status=Status.SUBMITTED)
         .order_by("escalate_at")

@@ -31,7 +31,7 @@ class IdempotencyConflict(Exception):
 
 
 @transaction.atomic
-def submit_referral_once(actor, *, idempotency_key, request_hash, **kwargs):
+def submit_referral_once(*, actor, idempotency_key, request_hash, **kwargs):
     """File a referral at most once per key: returns (referral, created).
 
     The key is claimed before anything is written, in the same transaction as the referral:
@@ -51,7 +51,7 @@ def submit_referral_once(actor, *, idempotency_key, request_hash, **kwargs):
         if earlier.request_hash != request_hash or earlier.referral is None:
             raise IdempotencyConflict from None
         return earlier.referral, False
-    referral = submit_referral(actor, **kwargs)
+    referral = submit_referral(actor=actor, **kwargs)
     claim.referral = referral
     claim.save(update_fields=["referral"])
     return referral, True
@@ -63,7 +63,7 @@ def _provisional(actor, station):
 
 
 @transaction.atomic
-def submit_referral(actor, *, persons=(), station=None, request_link=False, **fields):
+def submit_referral(*, actor, persons=(), station=None, request_link=False, **fields):
     """File a referral. ``persons`` is a list of (Person data dict or Person, role).
 
     ``fields`` are Referral fields from a validated form or serializer (a ``household`` or
@@ -111,7 +111,7 @@ def submit_referral(actor, *, persons=(), station=None, request_link=False, **fi
         updated_at=now,
     )
     if district.routing_mode == District.RoutingMode.DIRECT:
-        referral.team = matched_team(station, timezone.localtime(now, station.tz).date())
+        referral.team = matched_team(station=station, on_date=timezone.localtime(now, station.tz).date())
     referral.reference = next_reference(prefix="R", year=timezone.localdate(now).year)
     _start_clock(referral, now)
     calendar_org = referral.team or station
@@ -162,7 +162,7 @@ def _lock_link(link):
 
 
 @transaction.atomic
-def confirm_link(actor, link):
+def confirm_link(*, actor, link):
     """The referral joins the household its filer could not see (and links to that household's open referral).
 
     Its persons move into the household; the household the referral was filed with is removed when
@@ -191,7 +191,7 @@ def confirm_link(actor, link):
 
 
 @transaction.atomic
-def reject_link(actor, link):
+def reject_link(*, actor, link):
     link = _lock_link(link)
     policy.require(actor, "reject_link", link)
     now = timezone.now()

@@ -24,7 +24,7 @@ from referrals.services.sla import _start_clock, _stop_clock
 
 
 @transaction.atomic
-def acknowledge_referral(actor, referral):
+def acknowledge_referral(*, actor, referral):
     _lock(referral)
     policy.require(actor, "acknowledge", referral)
     return _acknowledge(actor, referral)
@@ -43,7 +43,7 @@ def _acknowledge(actor, referral):
 
 
 @transaction.atomic
-def accept_referral(actor, referral, worker=None, *, feedback=None):
+def accept_referral(*, actor, referral, worker=None, feedback=None):
     """Accept and assign a worker (the actor when none is given: a claim)."""
     _lock(referral)
     policy.require(actor, "accept", referral)
@@ -64,7 +64,7 @@ def accept_referral(actor, referral, worker=None, *, feedback=None):
     if worker.pk != actor.pk:
         _notify([worker], referral, _("assigned to you"))
     if feedback:
-        give_feedback(actor, referral, **feedback)
+        give_feedback(actor=actor, referral=referral, **feedback)
     return referral
 
 
@@ -74,13 +74,13 @@ def _check_worker(worker, referral):
 
 
 @transaction.atomic
-def bulk_accept(actor, referrals, worker):
+def bulk_accept(*, actor, referrals, worker):
     """Assign many referrals to one worker; each is checked as if done one by one."""
     done, refused = [], []
     for referral in referrals:
         try:
             with transaction.atomic():
-                accept_referral(actor, referral, worker)
+                accept_referral(actor=actor, referral=referral, worker=worker)
             done.append(referral)
         except (ValidationError, PermissionDenied) as exc:
             refused.append((referral, exc))
@@ -88,7 +88,7 @@ def bulk_accept(actor, referrals, worker):
 
 
 @transaction.atomic
-def reassign_referral(actor, referral, worker, note=""):
+def reassign_referral(*, actor, referral, worker, note=""):
     _lock(referral)
     policy.require(actor, "reassign", referral)
     _check_worker(worker, referral)
@@ -101,7 +101,7 @@ def reassign_referral(actor, referral, worker, note=""):
 
 
 @transaction.atomic
-def confirm_level(actor, referral, level):
+def confirm_level(*, actor, referral, level):
     _lock(referral)
     policy.require(actor, "confirm_level", referral)
     if level not in (1, 2, 3):
@@ -119,7 +119,7 @@ def confirm_level(actor, referral, level):
 
 
 @transaction.atomic
-def decline_referral(actor, referral, reason, note="", *, feedback=None):
+def decline_referral(*, actor, referral, reason, note="", feedback=None):
     """Decline (a reason is required). A social worker's decline waits for a supervisor's approval:
     the referral stays as it is and an ``Approval`` is returned instead."""
     _lock(referral)
@@ -145,12 +145,12 @@ def _decline(actor, referral, reason, note, feedback):
     recipients = _referrers(referral) + supervisors_of(referral.team) + district_coordinators(referral.district_id)
     _notify(recipients, referral, _("declined"))
     if feedback:
-        give_feedback(actor, referral, **feedback)
+        give_feedback(actor=actor, referral=referral, **feedback)
     return referral
 
 
 @transaction.atomic
-def return_to_referrer(actor, referral, needed):
+def return_to_referrer(*, actor, referral, needed):
     """Ask the referrer for more information: the SLA clock pauses with the time it had left."""
     _lock(referral)
     policy.require(actor, "return", referral)
@@ -168,7 +168,7 @@ def return_to_referrer(actor, referral, needed):
 
 
 @transaction.atomic
-def resubmit_referral(actor, referral, added):
+def resubmit_referral(*, actor, referral, added):
     """The referrer adds what was asked for; the clock resumes with the time it had left."""
     _lock(referral)
     policy.require(actor, "resubmit", referral)
@@ -193,7 +193,7 @@ def resubmit_referral(actor, referral, added):
 
 
 @transaction.atomic
-def re_refer(actor, referral, agency, reason):
+def re_refer(*, actor, referral, agency, reason):
     """The team passes the referral to an agency outside the system; the referral ends here."""
     _lock(referral)
     policy.require(actor, "re_refer", referral)
@@ -214,7 +214,7 @@ def re_refer(actor, referral, agency, reason):
 
 
 @transaction.atomic
-def record_failure(actor, referral, reason, note=""):
+def record_failure(*, actor, referral, reason, note=""):
     """The family could not be reached or refused the service: the referral ends as failed."""
     _lock(referral)
     policy.require(actor, "fail", referral)
@@ -233,7 +233,7 @@ def record_failure(actor, referral, reason, note=""):
 
 
 @transaction.atomic
-def give_feedback(actor, referral, *, appropriate, gaps=()):
+def give_feedback(*, actor, referral, appropriate, gaps=()):
     """The receiving team says whether the referral was appropriate and what was missing (coded);
     the referring station sees it. One answer per team; a later one replaces it."""
     policy.require(actor, "feedback", referral)

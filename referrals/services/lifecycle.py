@@ -21,13 +21,13 @@ from referrals.services.intake import _decline
 from referrals.services.sla import _stop_clock
 
 
-def allowed_actions(user, referral):
+def allowed_actions(*, user, referral):
     """The actions a page or API client may offer ``user`` for ``referral``."""
     return policy.allowed_actions(user, referral)
 
 
 @transaction.atomic
-def record_first_contact(actor, referral, at=None, note=""):
+def record_first_contact(*, actor, referral, at=None, note=""):
     _lock(referral)
     policy.require(actor, "first_contact", referral)
     now = timezone.now()
@@ -46,7 +46,7 @@ def record_first_contact(actor, referral, at=None, note=""):
 
 
 @transaction.atomic
-def close_referral(actor, referral, outcome, summary, referred_to=""):
+def close_referral(*, actor, referral, outcome, summary, referred_to=""):
     """Close with a coded outcome and a summary for the police. With an outcome that needs a
     supervisor's approval (``settings.APPROVALS``), a social worker's closing waits for it."""
     _lock(referral)
@@ -78,7 +78,7 @@ def _close(actor, referral, outcome, summary, referred_to):
 
 
 @transaction.atomic
-def cancel_referral(actor, referral, reason):
+def cancel_referral(*, actor, referral, reason):
     _lock(referral)
     policy.require(actor, "cancel", referral)
     _require_text(reason, "reason", _("Say why the referral is cancelled."))

@@ -15,7 +15,7 @@ from referrals.services._base import Kind, _notify, _record, _referrers, _requir
 
 
 @transaction.atomic
-def add_note(actor, referral, text, visibility=CaseNote.Visibility.INTERNAL):
+def add_note(*, actor, referral, text, visibility=CaseNote.Visibility.INTERNAL):
     policy.require(actor, "note", referral)
     _require_text(text, "text", _("Write the note."))
     if actor.reads_shared_view:
@@ -34,7 +34,7 @@ def add_note(actor, referral, text, visibility=CaseNote.Visibility.INTERNAL):
 
 
 @transaction.atomic
-def share_with_worker(actor, referral, worker):
+def share_with_worker(*, actor, referral, worker):
     """Let one more social worker (e.g. a colleague covering a visit) see this referral."""
     policy.require(actor, "share", referral)
     agency = referral.team.nearest(Organization.Kind.AGENCY) if referral.team_id else None

@@ -22,7 +22,7 @@ from referrals.services._base import Kind, _lock, _notify, _record, _record_hand
 from referrals.services.sla import _start_clock, acknowledge_due
 
 
-def matched_team(station, on_date=None):
+def matched_team(*, station, on_date=None):
     on_date = on_date or timezone.localdate()
     match = (
         StationTeamMatch.objects.filter(station=station, starts_on__lte=on_date)
@@ -43,7 +43,7 @@ def _alert_on_call(referral, actor, now):
 
 
 @transaction.atomic
-def transfer_referral(actor, referral, team, note):
+def transfer_referral(*, actor, referral, team, note):
     """Hand an open referral to another team: the SLA clock restarts, history stays."""
     _lock(referral)
     policy.require(actor, "transfer", referral)
@@ -84,7 +84,7 @@ def _move_to_team(actor, referral, team, note, kind=Kind.TRANSFERRED):
 
 
 @transaction.atomic
-def dispatch_referral(actor, referral, team, note=""):
+def dispatch_referral(*, actor, referral, team, note=""):
     """A coordinator routes a referral from the district intake queue to a team."""
     _lock(referral)
     policy.require(actor, "dispatch", referral)
@@ -92,7 +92,7 @@ def dispatch_referral(actor, referral, team, note=""):
         raise ValidationError({"team": _("Choose an active social-work team.")})
     referral.team = team
     # The SLA clock started at filing; the team's own calendar now applies.
-    referral.ack_due_at = acknowledge_due(referral, referral.filed_at)
+    referral.ack_due_at = acknowledge_due(referral=referral, start=referral.filed_at)
     if referral.escalation_level == 0:
         referral.escalate_at = referral.ack_due_at
     _save(referral, "team", "ack_due_at", "escalate_at")
@@ -105,7 +105,7 @@ def dispatch_referral(actor, referral, team, note=""):
 
 
 @transaction.atomic
-def redirect_referral(actor, referral, team, note):
+def redirect_referral(*, actor, referral, team, note):
     """Send a declined referral to another team (declined → submitted)."""
     _lock(referral)
     policy.require(actor, "redirect", referral)
@@ -126,7 +126,7 @@ class RematchReport:
 
 
 @transaction.atomic
-def rematch_station(actor, station, team, starts_on, note, hand_over_open_cases=False):
+def rematch_station(*, actor, station, team, starts_on, note, hand_over_open_cases=False):
     """Match ``station`` to ``team`` from ``starts_on``; re-matching never resets ongoing work.
 
     Referrals not yet accepted move to the new team's queue with their SLA clock. Accepted and

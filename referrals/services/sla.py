@@ -12,16 +12,16 @@ from referrals.models import (
 )
 
 
-def sla_for(category, level):
+def sla_for(*, category, level):
     policy = SLAPolicy.objects.filter(level=level, category__in=[category, ""]).order_by("-category").first()
     if policy:
         return policy.acknowledge_within, policy.unit
     return DEFAULT_SLA[level]
 
 
-def acknowledge_rule(referral):
+def acknowledge_rule(*, referral):
     """The SLA rule as a practitioner reads it, for the case page: "by close of business Thu 26 Nov"."""
-    amount, unit = sla_for(referral.category, referral.level)
+    amount, unit = sla_for(category=referral.category, level=referral.level)
     if unit == SLAPolicy.Unit.BUSINESS_DAYS:
         calendar_org = referral.team or referral.referring_station
         day = date_format(referral.ack_due_at.astimezone(calendar_org.tz), "D j M") if referral.ack_due_at else ""
@@ -39,9 +39,9 @@ def acknowledge_rule(referral):
     return ngettext("within %(n)d hour, day and night", "within %(n)d hours, day and night", hours) % {"n": hours}
 
 
-def acknowledge_due(referral, start):
+def acknowledge_due(*, referral, start):
     """When ``referral`` must be acknowledged if its clock starts at ``start``."""
-    amount, unit = sla_for(referral.category, referral.level)
+    amount, unit = sla_for(category=referral.category, level=referral.level)
     if unit == SLAPolicy.Unit.MINUTES:
         return start + timedelta(minutes=amount)
     if unit == SLAPolicy.Unit.HOURS:
@@ -51,7 +51,7 @@ def acknowledge_due(referral, start):
 
 
 def _start_clock(referral, start):
-    referral.ack_due_at = acknowledge_due(referral, start)
+    referral.ack_due_at = acknowledge_due(referral=referral, start=start)
     referral.escalate_at = referral.ack_due_at
     referral.escalation_level = 0
 

@@ -13,7 +13,7 @@ from referrals.services._base import Kind, _notify, _record, _save
 
 
 @transaction.atomic
-def flag_departed_worker(worker):
+def flag_departed_worker(*, worker):
     """A deactivated worker's open cases are flagged so a supervisor reassigns them."""
     cases = list(
         Referral.objects.select_for_update(of=("self",))
@@ -24,7 +24,7 @@ def flag_departed_worker(worker):
 
 
 @transaction.atomic
-def worker_moved(worker):
+def worker_moved(*, worker):
     """A worker who changes team or agency leaves the old team's cases behind.
 
     The old team's open cases assigned to them are flagged for reassignment, and every referral

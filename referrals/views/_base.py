@@ -29,7 +29,7 @@ def _decorate_rows(user, referrals):
     badges = [provide(user, rows) for provide in hooks.get_hooks(hooks.REFERRAL_BADGES)]
     for r in rows:
         r.badges = [fragment for found in badges for fragment in found.get(r.pk, ())]
-        r.actions = services.allowed_actions(user, r)
+        r.actions = services.allowed_actions(user=user, referral=r)
     return rows
 
 

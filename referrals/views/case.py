@@ -41,7 +41,7 @@ def detail(request, pk):
 
 def _detail_context(request, referral, **forms_with_errors):
     user = request.user
-    actions = services.allowed_actions(user, referral)
+    actions = services.allowed_actions(user=user, referral=referral)
     events = ReferralEvent.objects.visible_to(user).filter(referral=referral).select_related("actor")
     notes = CaseNote.objects.visible_to(user).filter(referral=referral).select_related("author")
     persons = referral.person_links.select_related("person").order_by("id")
@@ -75,7 +75,7 @@ def _detail_context(request, referral, **forms_with_errors):
         "persons": persons,
         "related": related,
         "next_step": OUTCOME_NEXT_STEP.get(referral.outcome, ""),
-        "acknowledge_rule": services.acknowledge_rule(referral) if referral.awaiting_acknowledgement else "",
+        "acknowledge_rule": services.acknowledge_rule(referral=referral) if referral.awaiting_acknowledgement else "",
         "show_internal": not user.reads_shared_view,
         "escalation_rows": referral.escalations.all() if not user.reads_shared_view else [],
         "now": timezone.now(),
@@ -112,100 +112,106 @@ def _feedback(data):
 
 # Each action: (form factory or None, call(user, referral, cleaned_data), success message)
 ACTIONS = {
-    "acknowledge": (None, lambda u, r, d: services.acknowledge_referral(u, r), _("Acknowledged.")),
+    "acknowledge": (None, lambda u, r, d: services.acknowledge_referral(actor=u, referral=r), _("Acknowledged.")),
     "accept": (
         lambda data, r, u: forms.AcceptForm(data, referral=r),
-        lambda u, r, d: services.accept_referral(u, r, d.get("worker"), feedback=_feedback(d)),
+        lambda u, r, d: services.accept_referral(actor=u, referral=r, worker=d.get("worker"), feedback=_feedback(d)),
         _("Accepted."),
     ),
     "decline": (
         lambda data, r, u: forms.DeclineForm(data),
-        lambda u, r, d: services.decline_referral(u, r, d["reason"], d["note"], feedback=_feedback(d)),
+        lambda u, r, d: services.decline_referral(
+            actor=u, referral=r, reason=d["reason"], note=d["note"], feedback=_feedback(d)
+        ),
         _("Declined."),
     ),
     "return": (
         lambda data, r, u: forms.ReturnForm(data),
-        lambda u, r, d: services.return_to_referrer(u, r, d["needed"]),
+        lambda u, r, d: services.return_to_referrer(actor=u, referral=r, needed=d["needed"]),
         _("Returned to the referring officer."),
     ),
     "resubmit": (
         lambda data, r, u: forms.ResubmitForm(data),
-        lambda u, r, d: services.resubmit_referral(u, r, d["added"]),
+        lambda u, r, d: services.resubmit_referral(actor=u, referral=r, added=d["added"]),
         _("Resubmitted to the team."),
     ),
     "re_refer": (
         lambda data, r, u: forms.ReReferForm(data),
-        lambda u, r, d: services.re_refer(u, r, d["agency"], d["reason"]),
+        lambda u, r, d: services.re_refer(actor=u, referral=r, agency=d["agency"], reason=d["reason"]),
         _("Re-referred."),
     ),
     "fail": (
         lambda data, r, u: forms.FailForm(data),
-        lambda u, r, d: services.record_failure(u, r, d["reason"], d["note"]),
+        lambda u, r, d: services.record_failure(actor=u, referral=r, reason=d["reason"], note=d["note"]),
         _("Recorded as not served."),
     ),
     "feedback": (
         lambda data, r, u: forms.FeedbackForm(data),
-        lambda u, r, d: services.give_feedback(u, r, appropriate=d["appropriate"], gaps=d["gaps"]),
+        lambda u, r, d: services.give_feedback(actor=u, referral=r, appropriate=d["appropriate"], gaps=d["gaps"]),
         _("Thank you: the referring station will see your feedback."),
     ),
     "transfer": (
         lambda data, r, u: forms.TransferForm(data, referral=r),
-        lambda u, r, d: services.transfer_referral(u, r, d["team"], d["note"]),
+        lambda u, r, d: services.transfer_referral(actor=u, referral=r, team=d["team"], note=d["note"]),
         _("Transferred."),
     ),
     "cancel": (
         lambda data, r, u: forms.CancelForm(data),
-        lambda u, r, d: services.cancel_referral(u, r, d["reason"]),
+        lambda u, r, d: services.cancel_referral(actor=u, referral=r, reason=d["reason"]),
         _("Cancelled."),
     ),
     "first_contact": (
         lambda data, r, u: forms.FirstContactForm(data),
-        lambda u, r, d: services.record_first_contact(u, r, d["at"], d["note"]),
+        lambda u, r, d: services.record_first_contact(actor=u, referral=r, at=d["at"], note=d["note"]),
         _("First contact recorded."),
     ),
     "close": (
         lambda data, r, u: forms.CloseForm(data),
-        lambda u, r, d: services.close_referral(u, r, d["outcome"], d["summary"], d["referred_to"]),
+        lambda u, r, d: services.close_referral(
+            actor=u, referral=r, outcome=d["outcome"], summary=d["summary"], referred_to=d["referred_to"]
+        ),
         _("Closed."),
     ),
     "reassign": (
         lambda data, r, u: forms.ReassignForm(data, referral=r),
-        lambda u, r, d: services.reassign_referral(u, r, d["worker"], d["note"]),
+        lambda u, r, d: services.reassign_referral(actor=u, referral=r, worker=d["worker"], note=d["note"]),
         _("Reassigned."),
     ),
     "note": (
         lambda data, r, u: forms.NoteForm(data, user=u),
-        lambda u, r, d: services.add_note(u, r, d["text"], d.get("visibility", CaseNote.Visibility.SHARED)),
+        lambda u, r, d: services.add_note(
+            actor=u, referral=r, text=d["text"], visibility=d.get("visibility", CaseNote.Visibility.SHARED)
+        ),
         _("Note added."),
     ),
     "confirm_level": (
         lambda data, r, u: forms.LevelForm(data),
-        lambda u, r, d: services.confirm_level(u, r, d["level"]),
+        lambda u, r, d: services.confirm_level(actor=u, referral=r, level=d["level"]),
         _("Triage level confirmed."),
     ),
     "dispatch": (
         lambda data, r, u: forms.DispatchForm(data, referral=r),
-        lambda u, r, d: services.dispatch_referral(u, r, d["team"], d["note"]),
+        lambda u, r, d: services.dispatch_referral(actor=u, referral=r, team=d["team"], note=d["note"]),
         _("Dispatched."),
     ),
     "redirect": (
         lambda data, r, u: forms.RedirectForm(data, referral=r),
-        lambda u, r, d: services.redirect_referral(u, r, d["team"], d["note"]),
+        lambda u, r, d: services.redirect_referral(actor=u, referral=r, team=d["team"], note=d["note"]),
         _("Redirected."),
     ),
     "share": (
         lambda data, r, u: forms.ShareForm(data, referral=r),
-        lambda u, r, d: services.share_with_worker(u, r, d["worker"]),
+        lambda u, r, d: services.share_with_worker(actor=u, referral=r, worker=d["worker"]),
         _("Shared."),
     ),
     "confirm_link": (
         lambda data, r, u: forms.LinkDecisionForm(data, referral=r),
-        lambda u, r, d: services.confirm_link(u, d["link"]),
+        lambda u, r, d: services.confirm_link(actor=u, link=d["link"]),
         _("Linked to the existing household."),
     ),
     "reject_link": (
         lambda data, r, u: forms.LinkDecisionForm(data, referral=r),
-        lambda u, r, d: services.reject_link(u, d["link"]),
+        lambda u, r, d: services.reject_link(actor=u, link=d["link"]),
         _("Marked as not the same household."),
     ),
 }
@@ -235,8 +241,6 @@ def act(request, pk, action):
         done = _("Sent to a supervisor for approval.")
     messages.success(request, f"{referral.reference}: {done}")
     return _after_action(request, referral)
-
-
 
 
 def _action_failed(request, referral, action, form):

@@ -105,7 +105,7 @@ def _submit(request, form, formset):
     persons = [f.as_person() for f in formset.forms if f.has_changed()]
     try:
         return services.submit_referral_once(
-            request.user,
+            actor=request.user,
             idempotency_key=f"{FORM_TOKEN_PREFIX}{form.cleaned_data['form_token']}",
             request_hash=FORM_TOKEN_PREFIX,
             persons=persons,
@@ -118,8 +118,6 @@ def _submit(request, form, formset):
     except services.IdempotencyConflict:
         form.add_error("form_token", form.fields["form_token"].error_messages["invalid"])
     return None, False
-
-
 
 
 def _suggestions(request, people, address):

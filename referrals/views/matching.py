@@ -23,7 +23,12 @@ def matching(request):
         d = form.cleaned_data
         try:
             report = services.rematch_station(
-                request.user, d["station"], d["team"], d["starts_on"], d["note"], d["hand_over_open_cases"]
+                actor=request.user,
+                station=d["station"],
+                team=d["team"],
+                starts_on=d["starts_on"],
+                note=d["note"],
+                hand_over_open_cases=d["hand_over_open_cases"],
             )
             messages.success(request, _("Matching saved."))
         except ValidationError as exc:

@@ -102,7 +102,9 @@ def bulk_assign(request):
         raise Http404
     form = forms.BulkAssignForm(request.POST, user=request.user, team=team)
     if form.is_valid():
-        done, refused = services.bulk_accept(request.user, form.cleaned_data["referrals"], form.cleaned_data["worker"])
+        done, refused = services.bulk_accept(
+            actor=request.user, referrals=form.cleaned_data["referrals"], worker=form.cleaned_data["worker"]
+        )
         messages.success(request, _("%(n)d referrals assigned.") % {"n": len(done)})
         for referral, exc in refused:
             messages.error(request, f"{referral.reference}: {' '.join(_messages_of(exc))}")
@@ -166,7 +168,7 @@ def acknowledge_escalation(request, pk):
     visible = Referral.objects.visible_to(request.user).values("pk")
     escalation = _visible_escalation(request.user, pk, visible)
     # A refusal (PermissionDenied) answers 403: the escalation is visible, the action is not the user's.
-    services.acknowledge_escalation(request.user, escalation)
+    services.acknowledge_escalation(actor=request.user, escalation=escalation)
     messages.success(request, _("You are now responsible for this escalation."))
     return redirect("referrals:escalations")
 

@@ -16,7 +16,7 @@ world = referral_fixtures.world
 
 
 def _file(world):
-    return services.submit_referral(world.officer, persons=[SUBJECT], **referral_data())
+    return services.submit_referral(actor=world.officer, persons=[SUBJECT], **referral_data())
 
 
 def _kinds(referral):
@@ -46,8 +46,10 @@ def test_a_workers_decline_waits_and_the_supervisor_approves_it_from_the_home_pa
 
 def test_rejecting_needs_a_reason_and_leaves_the_referral_as_it_was(world, client):
     referral = _file(world)
-    services.accept_referral(world.worker, referral)
-    approval = services.close_referral(world.worker, referral, "could_not_contact", "Tried twice.")
+    services.accept_referral(actor=world.worker, referral=referral)
+    approval = services.close_referral(
+        actor=world.worker, referral=referral, outcome="could_not_contact", summary="Tried twice."
+    )
     assert isinstance(approval, Approval)
     client.force_login(world.supervisor)
     client.post(reverse("approval_decide", args=[approval.pk]), {"decision": "reject", "reason": ""})
@@ -61,16 +63,16 @@ def test_rejecting_needs_a_reason_and_leaves_the_referral_as_it_was(world, clien
 
 def test_outcomes_that_need_no_approval_close_at_once(world):
     referral = _file(world)
-    services.accept_referral(world.worker, referral)
-    services.record_first_contact(world.worker, referral)
-    services.close_referral(world.worker, referral, "got_help", "Plan agreed.")
+    services.accept_referral(actor=world.worker, referral=referral)
+    services.record_first_contact(actor=world.worker, referral=referral)
+    services.close_referral(actor=world.worker, referral=referral, outcome="got_help", summary="Plan agreed.")
     referral.refresh_from_db()
     assert referral.status == Status.CLOSED and not Approval.objects.exists()
 
 
 def test_removing_a_risk_flag_waits_for_approval(world, client):
     referral = _file(world)
-    flag = safety_services.add_risk_flag(world.worker, household=referral.household, type="weapon")
+    flag = safety_services.add_risk_flag(actor=world.worker, household=referral.household, type="weapon")
     client.force_login(world.worker)
     client.post(reverse("safety:flag_remove", args=[flag.pk]), {"reason": "Weapon handed in.", "next": "/"})
     assert list(safety_services.active_flags_for(households=[referral.household_id])) == [flag]
@@ -82,7 +84,7 @@ def test_removing_a_risk_flag_waits_for_approval(world, client):
 
 def test_only_a_supervisor_above_the_team_decides_and_never_the_one_who_asked(world, client):
     referral = _file(world)
-    approval = services.decline_referral(world.worker, referral, "no_capacity")
+    approval = services.decline_referral(actor=world.worker, referral=referral, reason="no_capacity")
     url = reverse("approval_decide", args=[approval.pk])
     for outsider in (
         world.worker,
@@ -99,7 +101,7 @@ def test_only_a_supervisor_above_the_team_decides_and_never_the_one_who_asked(wo
 def test_which_decisions_wait_is_configurable(world, settings):
     settings.APPROVALS = []
     referral = _file(world)
-    services.decline_referral(world.worker, referral, "no_capacity")
+    services.decline_referral(actor=world.worker, referral=referral, reason="no_capacity")
     referral.refresh_from_db()
     assert referral.status == Status.DECLINED and not Approval.objects.exists()
 
@@ -107,15 +109,19 @@ def test_which_decisions_wait_is_configurable(world, settings):
 def test_a_request_whose_record_moved_beyond_the_approver_is_refused(world, client):
     """Between asking and deciding, the case went to another agency: the old supervisor can no longer act on it."""
     referral = _file(world)
-    flag = safety_services.add_risk_flag(world.worker, household=referral.household, type="weapon")
-    decline = services.decline_referral(world.worker, referral, "no_capacity")
-    removal = safety_services.remove_risk_flag(world.worker, flag, "Handed in.")
+    flag = safety_services.add_risk_flag(actor=world.worker, household=referral.household, type="weapon")
+    decline = services.decline_referral(actor=world.worker, referral=referral, reason="no_capacity")
+    removal = safety_services.remove_risk_flag(actor=world.worker, flag=flag, reason="Handed in.")
     worked = _file(world)
-    services.accept_referral(world.worker, worked)
-    closing = services.close_referral(world.worker, worked, "could_not_contact", "No answer.")
+    services.accept_referral(actor=world.worker, referral=worked)
+    closing = services.close_referral(
+        actor=world.worker, referral=worked, outcome="could_not_contact", summary="No answer."
+    )
     elsewhere = f.TeamFactory(district=world.district)
     for moved in (referral, worked):
-        services.transfer_referral(f.AdministratorFactory(), moved, elsewhere, "Their specialist team")
+        services.transfer_referral(
+            actor=f.AdministratorFactory(), referral=moved, team=elsewhere, note="Their specialist team"
+        )
     client.force_login(world.supervisor)
     for approval in (decline, removal, closing):
         client.post(reverse("approval_decide", args=[approval.pk]), {"decision": "approve"})

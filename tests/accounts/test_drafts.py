@@ -111,7 +111,7 @@ def test_signed_out_users_and_requests_without_the_csrf_token_are_refused(world)
 
 
 def test_a_note_draft_needs_a_referral_the_user_sees_and_an_invisible_one_answers_like_a_missing_one(world, client):
-    referral = services.submit_referral(world.officer, persons=[SUBJECT], **referral_data())
+    referral = services.submit_referral(actor=world.officer, persons=[SUBJECT], **referral_data())
     client.force_login(world.worker)
     url = reverse("draft", args=[f"note:{referral.pk}"])
     assert put(client, url, {"text": "Called the mother"}).status_code == 200
@@ -209,8 +209,8 @@ def test_filing_the_referral_discards_the_draft_and_a_late_save_does_not_bring_i
 
 
 def test_adding_the_note_discards_its_draft(world, client):
-    referral = services.submit_referral(world.officer, persons=[SUBJECT], **referral_data())
-    services.accept_referral(world.worker, referral)
+    referral = services.submit_referral(actor=world.officer, persons=[SUBJECT], **referral_data())
+    services.accept_referral(actor=world.worker, referral=referral)
     client.force_login(world.worker)
     url = reverse("draft", args=[f"note:{referral.pk}"])
     put(client, url, {"text": "Called the mother"})

@@ -23,14 +23,14 @@ YEARS = timedelta(days=365)
 
 def _closed_case(world, name, phone, address, *, years_ago=8):
     referral = services.submit_referral(
-        world.officer,
+        actor=world.officer,
         persons=[({"name": name, "phone": phone, "address": address, "id_number": "A123456789"}, "subject")],
         **referral_data(narrative=f"Narrative about {name}"),
     )
-    services.accept_referral(world.worker, referral)
-    services.add_note(world.worker, referral, f"Note about {name}")
-    services.record_first_contact(world.worker, referral)
-    services.close_referral(world.worker, referral, "mediated", f"Outcome for {name}")
+    services.accept_referral(actor=world.worker, referral=referral)
+    services.add_note(actor=world.worker, referral=referral, text=f"Note about {name}")
+    services.record_first_contact(actor=world.worker, referral=referral)
+    services.close_referral(actor=world.worker, referral=referral, outcome="mediated", summary=f"Outcome for {name}")
     Referral.objects.filter(pk=referral.pk).update(closed_at=timezone.now() - years_ago * YEARS)
     return Referral.objects.get(pk=referral.pk)
 
@@ -69,7 +69,7 @@ def test_a_person_still_needed_by_a_retained_referral_keeps_their_details(world)
     old = _closed_case(world, "Wang Shared", "0911000003", "No. 3, Same Rd.")
     person = Person.objects.get(referral_links__referral=old)
     newer = services.submit_referral(
-        world.officer,
+        actor=world.officer,
         persons=[({"name": "Wang Shared"}, "subject")],
         **referral_data(narrative="New trouble"),
     )

@@ -58,7 +58,9 @@ def receiver():
 
 def _file(world):
     return services.submit_referral(
-        world.officer, persons=[SUBJECT], **referral_data(narrative="Secret narrative", category="domestic_violence")
+        actor=world.officer,
+        persons=[SUBJECT],
+        **referral_data(narrative="Secret narrative", category="domestic_violence"),
     )
 
 
@@ -66,7 +68,7 @@ def test_the_agency_hears_of_its_referrals_changes_signed_and_without_case_conte
     mine = WebhookSubscription.objects.create(organization=world.agency, url=receiver.url)
     WebhookSubscription.objects.create(organization=f.AgencyFactory(), url=receiver.url)  # another agency
     referral = _file(world)
-    services.acknowledge_referral(world.worker, referral)
+    services.acknowledge_referral(actor=world.worker, referral=referral)
 
     assert webhooks.deliver_due() == 2
     assert set(WebhookDelivery.objects.values_list("subscription", flat=True)) == {mine.pk}
@@ -97,7 +99,7 @@ def test_nothing_is_queued_for_a_change_that_rolled_back(world):
     referral = _file(world)
     WebhookDelivery.objects.all().delete()
     with pytest.raises(Exception):  # noqa: B017, PT011 - any refusal will do
-        services.close_referral(world.worker, referral, "mediated", "not accepted yet")
+        services.close_referral(actor=world.worker, referral=referral, outcome="mediated", summary="not accepted yet")
     assert not WebhookDelivery.objects.exists()
 
 

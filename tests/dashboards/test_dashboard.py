@@ -39,7 +39,7 @@ def seeded(db):
     made = []
     for n in range(6):
         r = services.submit_referral(
-            officer,
+            actor=officer,
             persons=[({"name": f"P{n}", "phone": f"09110000{n}"}, "subject")],
             category="elderly" if n % 2 else "dispute",
             level=1 + n % 3,
@@ -47,17 +47,17 @@ def seeded(db):
             incident_at=timezone.now(),
         )
         made.append(r)
-    services.acknowledge_referral(worker, made[0])
-    services.accept_referral(worker, made[1])
-    services.decline_referral(f.SupervisorFactory(organization=agency), made[2], "outside_area")
+    services.acknowledge_referral(actor=worker, referral=made[0])
+    services.accept_referral(actor=worker, referral=made[1])
+    services.decline_referral(actor=f.SupervisorFactory(organization=agency), referral=made[2], reason="outside_area")
     Referral.objects.filter(pk=made[3].pk).update(ack_due_at=timezone.now() - timedelta(hours=1))
     safety_services.report_hazard_event(
-        worker, types=["physical_attack"], occurred_at=timezone.now(), place="x", injury="death", narrative="n"
+        actor=worker, types=["physical_attack"], occurred_at=timezone.now(), place="x", injury="death", narrative="n"
     )
     poc = PersonOfConcern.objects.create(
         station=station, name="X", address="y", next_due_on=timezone.localdate() - timedelta(days=2)
     )
-    patrol_services.record_visit(officer, poc, outcome="met")
+    patrol_services.record_visit(actor=officer, person=poc, outcome="met")
     PersonOfConcern.objects.create(
         station=station, name="Z", address="y", next_due_on=timezone.localdate() - timedelta(days=2)
     )

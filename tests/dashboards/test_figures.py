@@ -4,6 +4,7 @@ Level-2 referrals (acknowledge within 24 hours, day and night) filed at fixed ti
 Friday 20 March 2026, 12:00 in Taipei, and the supervisor asks for March 2026.
 """
 
+import inspect
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -30,9 +31,11 @@ def at(day, hour, minute=0, month=3):
     return datetime(2026, month, day, hour, minute, tzinfo=TAIPEI)
 
 
-def step(when, action, *args, **kwargs):
+def step(when, action, actor, referral, *args, **kwargs):
+    """``action`` (a service) by ``actor`` on ``referral`` at ``when``; further arguments in signature order."""
+    names = [n for n in inspect.signature(action).parameters if n not in ("actor", "referral")]
     with time_machine.travel(when, tick=False):
-        return action(*args, **kwargs)
+        return action(actor=actor, referral=referral, **dict(zip(names, args)), **kwargs)
 
 
 def file_at(world, when, **fields):
@@ -75,7 +78,7 @@ def march(db):
     other = services.submit_referral
     with time_machine.travel(at(10, 10), tick=False):
         other(
-            world.officer_other,
+            actor=world.officer_other,
             persons=[({"name": "Wang Bo"}, "subject")],
             category="elderly",
             level=2,

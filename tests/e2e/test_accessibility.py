@@ -41,18 +41,23 @@ def cast(db):
     officer = f.OfficerFactory(organization=station)
     worker = f.SocialWorkerFactory(organization=team)
     referral = services.submit_referral(
-        officer,
+        actor=officer,
         persons=[({"name": "Chen Yi", "phone": "0912345678"}, "subject")],
         category="elderly",
         level=3,
         narrative="Elderly man found wandering.",
         incident_at=timezone.now(),
     )
-    services.accept_referral(worker, referral)
+    services.accept_referral(actor=worker, referral=referral)
     from safety import services as safety_services
 
     visit = safety_services.plan_visit(
-        worker, referral, workers=[worker], planned_start=timezone.now(), expected_minutes=30, address="No. 1, Test Rd."
+        actor=worker,
+        referral=referral,
+        workers=[worker],
+        planned_start=timezone.now(),
+        expected_minutes=30,
+        address="No. 1, Test Rd.",
     )
     return {
         "visit": visit,

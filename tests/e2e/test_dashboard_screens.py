@@ -26,7 +26,7 @@ def test_dashboard_screenshot(open_page, language):
     worker = f.SocialWorkerFactory(organization=team)
     for n in range(9):
         r = services.submit_referral(
-            officer,
+            actor=officer,
             persons=[({"name": f"P{n}"}, "subject")],
             level=1 + n % 3,
             category=["family_conflict", "elderly", "juvenile"][n % 3],
@@ -34,9 +34,9 @@ def test_dashboard_screenshot(open_page, language):
             incident_at=timezone.now(),
         )
         if n % 2:
-            services.accept_referral(worker, r)
+            services.accept_referral(actor=worker, referral=r)
     safety_services.report_hazard_event(
-        worker, types=["intimidation"], occurred_at=timezone.now(), place="x", narrative="n"
+        actor=worker, types=["intimidation"], occurred_at=timezone.now(), place="x", narrative="n"
     )
     supervisor = f.SupervisorFactory(organization=agency, language=language)
     page = open_page(supervisor, language)

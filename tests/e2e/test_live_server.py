@@ -33,7 +33,7 @@ def test_parallel_chart_requests_all_answer(open_page):
     StationTeamMatchFactory(station=station, team=team)
     officer = f.OfficerFactory(organization=station)
     first = services.submit_referral(
-        officer,
+        actor=officer,
         persons=[({"name": "P"}, "subject")],
         level=3,
         category="elderly",

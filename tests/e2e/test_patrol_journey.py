@@ -29,7 +29,7 @@ def test_visit_raises_a_referral_and_shows_its_status(open_page):
         risk_level="high",
         next_due_on=timezone.localdate(),
     )
-    services.add_child(officer, poc, name="Liu Mei", estimated_age=7)
+    services.add_child(actor=officer, person=poc, name="Liu Mei", estimated_age=7)
 
     page = open_page(officer, "en", viewport=PHONE)
     page.goto(f"{page.base_url}/patrols/persons/{poc.pk}/")

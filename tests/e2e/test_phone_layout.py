@@ -35,16 +35,16 @@ def _world():
     worker = f.SocialWorkerFactory(organization=team)
     colleague = f.SocialWorkerFactory(organization=team)
     referral = referral_services.submit_referral(
-        officer,
+        actor=officer,
         persons=[({"name": "陳大文", "address": "台北市中山區林森北路100號之3"}, "subject")],
         category="family_conflict",
         level=2,
         narrative="夫妻爭吵，鄰居報案。" * 20,
         incident_at=timezone.now(),
     )
-    referral_services.accept_referral(worker, referral, worker=worker)
+    referral_services.accept_referral(actor=worker, referral=referral, worker=worker)
     visit = safety_services.plan_visit(
-        worker, referral, planned_start=timezone.now(), expected_minutes=60, workers=[worker, colleague]
+        actor=worker, referral=referral, planned_start=timezone.now(), expected_minutes=60, workers=[worker, colleague]
     )
     return officer, worker, referral, visit
 

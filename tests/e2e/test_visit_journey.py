@@ -22,7 +22,7 @@ def test_flagged_household_needs_two_workers(open_page):
     worker = f.SocialWorkerFactory(organization=team, language="en")
     colleague = f.SocialWorkerFactory(organization=team)
     referral = referral_services.submit_referral(
-        officer,
+        actor=officer,
         persons=[({"name": "Chen Da", "address": "No. 8, Heping Rd."}, "alleged_offender")],
         category="domestic_violence",
         level=2,

@@ -66,7 +66,9 @@ def a_beat(world, actor):
 
 
 def a_pending_reduction(world, actor):
-    return services.change_beat_hours(world.officer, a_beat(world, actor), Decimal("2"), "Fewer households")
+    return services.change_beat_hours(
+        actor=world.officer, beat=a_beat(world, actor), new_hours=Decimal("2"), reason="Fewer households"
+    )
 
 
 def _month(actor):
@@ -75,11 +77,11 @@ def _month(actor):
 
 
 def a_draft_report(world, actor):
-    return services.open_report(world.a.s1, _month(actor))
+    return services.open_report(station=world.a.s1, month=_month(actor))
 
 
 def a_submitted_report(world, actor):
-    return services.submit_report(world.station_head, a_draft_report(world, actor))
+    return services.submit_report(actor=world.station_head, report=a_draft_report(world, actor))
 
 
 def nothing(world, actor):
@@ -176,7 +178,7 @@ ACTIONS = [
         setup=a_person,
         snapshot=person_state,
         changed=one_more("visits"),
-        service=lambda w, u, p: services.record_visit(u, p, outcome="met"),
+        service=lambda w, u, p: services.record_visit(actor=u, person=p, outcome="met"),
         page=lambda w, p: (reverse("patrols:person", args=[p.pk]), VISIT_FORM | {"visited_at": local_minute()}),
         api=lambda w, p: ("/api/patrol-visits/", {"person": p.pk, "outcome": "met"}),
         api_ok=frozenset({201}),
@@ -189,7 +191,7 @@ ACTIONS = [
         setup=a_person,
         snapshot=person_state,
         changed=lambda w, b, a: a["persons_in_household"] == 2,  # the person of concern and the child
-        service=lambda w, u, p: services.add_child(u, p, name="Wu Mei", estimated_age=7),
+        service=lambda w, u, p: services.add_child(actor=u, person=p, name="Wu Mei", estimated_age=7),
         page=lambda w, p: (reverse("patrols:add_child", args=[p.pk]), {"name": "Wu Mei", "estimated_age": 7}),
     ),
     Action(
@@ -200,7 +202,7 @@ ACTIONS = [
         snapshot=location_state,
         changed=lambda w, b, a: a["inspections"] == 1 and a["status"] == "suspected",
         service=lambda w, u, loc: services.inspect_location(
-            u, loc, kind="drug_lab", indicators=["windows_covered", "chemical_smell", "night_activity"]
+            actor=u, location=loc, kind="drug_lab", indicators=["windows_covered", "chemical_smell", "night_activity"]
         ),
         page=lambda w, loc: (
             reverse("patrols:location", args=[loc.pk]),
@@ -214,7 +216,9 @@ ACTIONS = [
         setup=a_beat,
         snapshot=beat_state,
         changed=lambda w, b, a: a["hours"] == Decimal("6.0") and a["changes"] == ["approved"],
-        service=lambda w, u, beat: services.change_beat_hours(u, beat, Decimal("6"), "New housing estate"),
+        service=lambda w, u, beat: services.change_beat_hours(
+            actor=u, beat=beat, new_hours=Decimal("6"), reason="New housing estate"
+        ),
         page=lambda w, beat: (
             reverse("patrols:beat_hours", args=[beat.pk]),
             {"new_hours": "6", "reason": "New housing estate"},
@@ -227,7 +231,7 @@ ACTIONS = [
         setup=a_pending_reduction,
         snapshot=beat_state,
         changed=lambda w, b, a: a["hours"] == Decimal("2.0") and a["changes"] == ["approved"],
-        service=lambda w, u, change: services.decide_beat_hours(u, change, True),
+        service=lambda w, u, change: services.decide_beat_hours(actor=u, change=change, approve=True),
         page=lambda w, change: (reverse("patrols:beat_hours_decide", args=[change.pk]), {"approve": "1"}),
     ),
     Action(
@@ -237,7 +241,7 @@ ACTIONS = [
         setup=a_draft_report,
         snapshot=report_state,
         changed=lambda w, b, a: a["status"] == "submitted" and "visits_done" in a["figures"],
-        service=lambda w, u, r: services.submit_report(u, r),
+        service=lambda w, u, r: services.submit_report(actor=u, report=r),
         page=lambda w, r: (reverse("patrols:report_submit", args=[r.pk]), {}),
     ),
     Action(
@@ -247,7 +251,9 @@ ACTIONS = [
         setup=a_submitted_report,
         snapshot=report_state,
         changed=one_more("amendments"),
-        service=lambda w, u, r: services.amend_report(u, r, {"visits_done": 5}, "Visits logged late on paper"),
+        service=lambda w, u, r: services.amend_report(
+            actor=u, report=r, figures={"visits_done": 5}, reason="Visits logged late on paper"
+        ),
         page=lambda w, r: (reverse("patrols:report", args=[r.pk]), amendment_form(r)),
     ),
 ]
@@ -261,7 +267,7 @@ STATION_ACTIONS = [
         setup=nothing,
         snapshot=counts,
         changed=one_more("locations"),
-        service=lambda w, u, _: services.add_key_location(u, w.a.s1, **LOCATION),
+        service=lambda w, u, _: services.add_key_location(actor=u, station=w.a.s1, **LOCATION),
     ),
     Action(
         "add_location at the caller's station",
@@ -279,7 +285,9 @@ STATION_ACTIONS = [
         setup=nothing,
         snapshot=counts,
         changed=one_more("activities"),
-        service=lambda w, u, _: services.log_activity(u, w.a.s1, held_on=timezone.localdate(), **ACTIVITY),
+        service=lambda w, u, _: services.log_activity(
+            actor=u, station=w.a.s1, held_on=timezone.localdate(), **ACTIVITY
+        ),
     ),
     Action(
         "log_activity at the caller's station",
@@ -299,7 +307,9 @@ STATION_ACTIONS = [
         setup=nothing,
         snapshot=counts,
         changed=one_more("missing"),
-        service=lambda w, u, _: services.take_missing_person_report(u, w.a.s1, last_seen_at=timezone.now(), **MISSING),
+        service=lambda w, u, _: services.take_missing_person_report(
+            actor=u, station=w.a.s1, last_seen_at=timezone.now(), **MISSING
+        ),
     ),
     Action(
         "take_missing_report at the caller's station",
@@ -317,7 +327,7 @@ STATION_ACTIONS = [
         setup=lambda w, actor: _month(actor),  # a month of its own per attempt
         snapshot=counts,
         changed=one_more("reports"),
-        service=lambda w, u, month: services.open_month_report(u, w.a.s1, month),
+        service=lambda w, u, month: services.open_month_report(actor=u, station=w.a.s1, month=month),
     ),
     Action(
         "open_report at the caller's station",
@@ -335,11 +345,38 @@ STATION_ACTIONS = [
         setup=lambda w, actor: f"{2000 + ACTORS.index(actor)}-H1",  # a half year of its own per attempt
         snapshot=counts,
         changed=one_more("evaluations"),
-        service=lambda w, u, period: services.evaluate(u, w.a.s1, period, scores()),
+        service=lambda w, u, period: services.evaluate(actor=u, unit=w.a.s1, period=period, scores=scores()),
     ),
 ]
 
-ALL = ACTIONS + STATION_ACTIONS
+
+def risk_of(poc):
+    return PersonOfConcern.objects.get(pk=poc.pk).risk_level
+
+
+def raised_to_high(poc):
+    """The same person as a fresh copy, the risk level raised as the admin's change form would."""
+    copy = PersonOfConcern.objects.get(pk=poc.pk)
+    copy.risk_level = "high"
+    return copy
+
+
+# Set up in the admin: administrators only (the admin's forms call these services).
+SET_UP_ACTIONS = [
+    Action(
+        "set_up_person",
+        allowed=frozenset({"administrator"}),
+        visible=SEES,
+        setup=a_person,
+        snapshot=risk_of,
+        changed=lambda w, b, a: b == "medium" and a == "high",
+        service=lambda w, u, p: services.save_person_of_concern(
+            actor=u, person=raised_to_high(p), changed=["risk_level"]
+        ),
+    ),
+]
+
+ALL = ACTIONS + STATION_ACTIONS + SET_UP_ACTIONS
 CASES = [(a, c) for a in ALL for c in a.channels()]
 
 

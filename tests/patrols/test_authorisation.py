@@ -26,10 +26,10 @@ def patrol_records(station, officer, head, tag):
     return SimpleNamespace(
         beat=beat,
         poc=poc,
-        visit=services.record_visit(officer, poc, outcome="met"),
+        visit=services.record_visit(actor=officer, person=poc, outcome="met"),
         location=KeyLocation.objects.create(station=station, type="work_shed", name=f"Shed {tag}", address="Lane 7"),
-        change=services.change_beat_hours(officer, beat, Decimal("1"), "Fewer households"),
-        report=services.open_report(station, timezone.localdate()),
+        change=services.change_beat_hours(actor=officer, beat=beat, new_hours=Decimal("1"), reason="Fewer households"),
+        report=services.open_report(station=station, month=timezone.localdate()),
     )
 
 
@@ -77,7 +77,12 @@ def test_a_key_location_cannot_be_put_on_another_stations_beat_by_the_service(wo
     other_station_beat = Beat.objects.create(station=world.a.s2, code="S2-1")
     with pytest.raises(Exception) as refused:
         services.add_key_location(
-            world.officer, world.a.s1, type="vacant_house", name="Empty", address="Lane 9", beat=other_station_beat
+            actor=world.officer,
+            station=world.a.s1,
+            type="vacant_house",
+            name="Empty",
+            address="Lane 9",
+            beat=other_station_beat,
         )
     assert "beat" in str(refused.value)
     assert not KeyLocation.objects.filter(name="Empty").exists()

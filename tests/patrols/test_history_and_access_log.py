@@ -32,7 +32,7 @@ def world(db):
     world.second_poc = PersonOfConcern.objects.create(
         station=world.a.s1, beat=world.ours.beat, name="Chen Two", address="No. 4, Lane 5"
     )
-    world.second_visit = services.record_visit(world.officer, world.second_poc, outcome="met")
+    world.second_visit = services.record_visit(actor=world.officer, person=world.second_poc, outcome="met")
     return world
 
 
@@ -105,7 +105,7 @@ def admin_client(client, world):
 def test_visits_reports_and_evaluations_cannot_be_edited_or_deleted_in_the_admin(world, admin_client):
     visit, report = world.ours.visit, world.ours.report
     item = EvaluationItem.objects.create(name="Visits", weight=Decimal(100))
-    evaluation = services.evaluate(world.administrator, world.a.s1, "2026-H1", {item.pk: 80})
+    evaluation = services.evaluate(actor=world.administrator, unit=world.a.s1, period="2026-H1", scores={item.pk: 80})
 
     answers = [
         admin_client.post(reverse("admin:patrols_patrolvisit_delete", args=[visit.pk]), {"post": "yes"}),
@@ -127,7 +127,7 @@ def test_visits_reports_and_evaluations_cannot_be_edited_or_deleted_in_the_admin
 
 def test_deleting_a_key_location_or_a_beat_in_the_admin_cannot_erase_their_history(world, admin_client):
     location, beat = world.ours.location, world.ours.beat
-    services.inspect_location(world.officer, location, kind="drug_lab", indicators=["windows_covered"])
+    services.inspect_location(actor=world.officer, location=location, kind="drug_lab", indicators=["windows_covered"])
 
     assert (
         admin_client.post(reverse("admin:patrols_keylocation_delete", args=[location.pk]), {"post": "yes"}).status_code

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_vulnerable_family_becomes_a_prefilled_referral_and_the_visit_shows_its_status(world, client):
-    services.add_child(world.officer, world.poc, name="Liu Mei", estimated_age=7)
+    services.add_child(actor=world.officer, person=world.poc, name="Liu Mei", estimated_age=7)
     client.force_login(world.officer)
     response = client.post(
         reverse("patrols:person", args=[world.poc.pk]),
@@ -51,12 +51,12 @@ def test_vulnerable_family_becomes_a_prefilled_referral_and_the_visit_shows_its_
 
 
 def test_another_stations_officer_gets_nothing_from_the_provider(world):
-    visit = services.record_visit(world.officer, world.poc, outcome="met")
+    visit = services.record_visit(actor=world.officer, person=world.poc, outcome="met")
     assert prefill.prefill_for(world.other_officer, "patrol_visit", visit.reference) is None
 
 
 def test_social_workers_get_404_on_patrol_records(world, client):
-    visit = services.record_visit(world.officer, world.poc, outcome="met")
+    visit = services.record_visit(actor=world.officer, person=world.poc, outcome="met")
     client.force_login(f.SocialWorkerFactory())
     for url in [
         reverse("patrols:beat"),

@@ -42,8 +42,8 @@ def test_the_dispatch_account_has_no_patrol_action(world):
         assert policy.allowed_actions(world.integration, record) == set()
     with pytest.raises(PermissionDenied):
         services.take_missing_person_report(
-            world.integration,
-            world.a.s1,
+            actor=world.integration,
+            station=world.a.s1,
             name="Lin",
             sex="female",
             age=9,
@@ -58,9 +58,11 @@ def test_a_missing_person_report_is_taken_at_the_officers_own_station(world):
     """Any station takes the report whatever the jurisdiction, but an officer cannot file it as another station."""
     data = dict(name="Lin", sex="male", age=40, last_seen_at=timezone.now(), last_seen_place="Park", description="x")
     with pytest.raises(PermissionDenied):
-        services.take_missing_person_report(world.officer_other, world.a.s1, **data)
+        services.take_missing_person_report(actor=world.officer_other, station=world.a.s1, **data)
     assert not MissingPersonReport.objects.exists()
-    assert services.take_missing_person_report(world.officer_other, world.b.s1, **data).station == world.b.s1
+    assert (
+        services.take_missing_person_report(actor=world.officer_other, station=world.b.s1, **data).station == world.b.s1
+    )
 
 
 def test_an_officer_reads_the_monthly_report_but_only_the_station_head_submits_or_amends_it(world, client):
@@ -72,11 +74,11 @@ def test_an_officer_reads_the_monthly_report_but_only_the_station_head_submits_o
     assert client.post(reverse("patrols:report_submit", args=[report.pk])).status_code == 403
     assert MonthlyReport.objects.get(pk=report.pk).status == "draft"
 
-    services.submit_report(world.station_head, report)
+    services.submit_report(actor=world.station_head, report=report)
     page = client.get(reverse("patrols:report", args=[report.pk]))
     assert page.context["amend_form"] is None
     with pytest.raises(PermissionDenied):
-        services.amend_report(world.officer, report, {"visits_done": 7}, "Paper visits")
+        services.amend_report(actor=world.officer, report=report, figures={"visits_done": 7}, reason="Paper visits")
     assert not ReportAmendment.objects.exists()
 
 

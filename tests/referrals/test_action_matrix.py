@@ -47,19 +47,19 @@ def submitted(world, actor):
 
 def accepted(world, actor):
     referral = submitted(world, actor)
-    services.accept_referral(world.worker, referral, world.worker)
+    services.accept_referral(actor=world.worker, referral=referral, worker=world.worker)
     return referral
 
 
 def declined(world, actor):
     referral = submitted(world, actor)
-    services.decline_referral(world.supervisor, referral, "not_in_remit")
+    services.decline_referral(actor=world.supervisor, referral=referral, reason="not_in_remit")
     return referral
 
 
 def returned(world, actor):
     referral = submitted(world, actor)
-    services.return_to_referrer(world.worker, referral, "Which school does the child attend?")
+    services.return_to_referrer(actor=world.worker, referral=referral, needed="Which school does the child attend?")
     return referral
 
 
@@ -117,7 +117,7 @@ ACTIONS = [
         setup=submitted,
         snapshot=state,
         changed=status_is("acknowledged"),
-        service=lambda w, u, r: services.acknowledge_referral(u, r),
+        service=lambda w, u, r: services.acknowledge_referral(actor=u, referral=r),
         page=page("acknowledge"),
         api=api("acknowledge"),
     ),
@@ -128,7 +128,7 @@ ACTIONS = [
         setup=submitted,
         snapshot=state,
         changed=lambda w, b, a: a["status"] == "accepted" and a["worker"] == w.worker.pk,
-        service=lambda w, u, r: services.accept_referral(u, r, w.worker),
+        service=lambda w, u, r: services.accept_referral(actor=u, referral=r, worker=w.worker),
         page=page("accept", lambda w: {"worker": w.worker.pk}),
         api=api("accept", lambda w: {"worker": w.worker.pk}),
     ),
@@ -140,7 +140,7 @@ ACTIONS = [
         snapshot=state,
         # A social worker's decline waits for a supervisor's approval (a pending request is the change).
         changed=lambda w, b, a: a["status"] == "declined" or a["approvals"] == b["approvals"] + 1,
-        service=lambda w, u, r: services.decline_referral(u, r, "not_in_remit"),
+        service=lambda w, u, r: services.decline_referral(actor=u, referral=r, reason="not_in_remit"),
         page=page("decline", lambda w: {"reason": "not_in_remit", "note": ""}),
         api=api("decline", lambda w: {"reason": "not_in_remit"}),
         api_ok=frozenset({200, 202}),  # 202: waiting for a supervisor's approval
@@ -152,7 +152,7 @@ ACTIONS = [
         setup=submitted,
         snapshot=state,
         changed=lambda w, b, a: a["level"] == (1, True),
-        service=lambda w, u, r: services.confirm_level(u, r, 1),
+        service=lambda w, u, r: services.confirm_level(actor=u, referral=r, level=1),
         page=page("confirm_level", lambda w: {"level": 1}),
     ),
     Action(
@@ -162,7 +162,9 @@ ACTIONS = [
         setup=submitted,
         snapshot=state,
         changed=lambda w, b, a: a["team"] == w.a.t2.pk,
-        service=lambda w, u, r: services.transfer_referral(u, r, w.a.t2, "Better placed with T2"),
+        service=lambda w, u, r: services.transfer_referral(
+            actor=u, referral=r, team=w.a.t2, note="Better placed with T2"
+        ),
         page=page("transfer", lambda w: {"team": w.a.t2.pk, "note": "Better placed with T2"}),
         api=api("transfer", lambda w: {"team": w.a.t2.pk, "note": "Better placed with T2"}),
     ),
@@ -173,7 +175,7 @@ ACTIONS = [
         setup=accepted,
         snapshot=state,
         changed=status_is("in_progress"),
-        service=lambda w, u, r: services.record_first_contact(u, r),
+        service=lambda w, u, r: services.record_first_contact(actor=u, referral=r),
         page=page("first_contact", lambda w: {"at": local_minute(), "note": ""}),
         api=api("first-contact"),
     ),
@@ -184,7 +186,9 @@ ACTIONS = [
         setup=accepted,
         snapshot=state,
         changed=status_is("closed"),
-        service=lambda w, u, r: services.close_referral(u, r, "got_help", "Family agreed a plan."),
+        service=lambda w, u, r: services.close_referral(
+            actor=u, referral=r, outcome="got_help", summary="Family agreed a plan."
+        ),
         page=page("close", lambda w: {"outcome": "got_help", "summary": "Family agreed a plan.", "referred_to": ""}),
         api=api("close", lambda w: {"outcome": "got_help", "summary": "Family agreed a plan."}),
     ),
@@ -195,7 +199,7 @@ ACTIONS = [
         setup=accepted,
         snapshot=state,
         changed=lambda w, b, a: a["worker"] == w.colleague.pk,
-        service=lambda w, u, r: services.reassign_referral(u, r, w.colleague),
+        service=lambda w, u, r: services.reassign_referral(actor=u, referral=r, worker=w.colleague),
         page=page("reassign", lambda w: {"worker": w.colleague.pk, "note": ""}),
     ),
     Action(
@@ -205,7 +209,7 @@ ACTIONS = [
         setup=accepted,
         snapshot=state,
         changed=lambda w, b, a: a["grants"] == b["grants"] + 1,
-        service=lambda w, u, r: services.share_with_worker(u, r, w.worker_same_parent),
+        service=lambda w, u, r: services.share_with_worker(actor=u, referral=r, worker=w.worker_same_parent),
         page=page("share", lambda w: {"worker": w.worker_same_parent.pk}),
     ),
     Action(
@@ -215,7 +219,7 @@ ACTIONS = [
         setup=submitted,
         snapshot=state,
         changed=lambda w, b, a: a["notes"] == b["notes"] + 1,
-        service=lambda w, u, r: services.add_note(u, r, "Called the family."),
+        service=lambda w, u, r: services.add_note(actor=u, referral=r, text="Called the family."),
         page=page("note", lambda w: {"text": "Called the family.", "visibility": "internal"}),
         api=api("notes", lambda w: {"text": "Called the family.", "visibility": "internal"}),
         api_ok=frozenset({201}),
@@ -227,7 +231,7 @@ ACTIONS = [
         setup=submitted,
         snapshot=state,
         changed=status_is("returned"),
-        service=lambda w, u, r: services.return_to_referrer(u, r, "Which school?"),
+        service=lambda w, u, r: services.return_to_referrer(actor=u, referral=r, needed="Which school?"),
         page=page("return", lambda w: {"needed": "Which school?"}),
         api=api("return", lambda w: {"needed": "Which school?"}),
     ),
@@ -238,7 +242,7 @@ ACTIONS = [
         setup=returned,
         snapshot=state,
         changed=status_is("submitted"),
-        service=lambda w, u, r: services.resubmit_referral(u, r, "Zhongshan Primary School."),
+        service=lambda w, u, r: services.resubmit_referral(actor=u, referral=r, added="Zhongshan Primary School."),
         page=page("resubmit", lambda w: {"added": "Zhongshan Primary School."}),
         api=api("resubmit", lambda w: {"added": "Zhongshan Primary School."}),
     ),
@@ -249,7 +253,9 @@ ACTIONS = [
         setup=accepted,
         snapshot=state,
         changed=status_is("re_referred"),
-        service=lambda w, u, r: services.re_refer(u, r, "City Mental Health Centre", "Needs psychiatric care"),
+        service=lambda w, u, r: services.re_refer(
+            actor=u, referral=r, agency="City Mental Health Centre", reason="Needs psychiatric care"
+        ),
         page=page("re_refer", lambda w: {"agency": "City Mental Health Centre", "reason": "Needs psychiatric care"}),
         api=api("re-refer", lambda w: {"agency": "City Mental Health Centre", "reason": "Needs psychiatric care"}),
     ),
@@ -260,7 +266,7 @@ ACTIONS = [
         setup=accepted,
         snapshot=state,
         changed=status_is("failed"),
-        service=lambda w, u, r: services.record_failure(u, r, "unreachable"),
+        service=lambda w, u, r: services.record_failure(actor=u, referral=r, reason="unreachable"),
         page=page("fail", lambda w: {"reason": "unreachable", "note": ""}),
         api=api("fail", lambda w: {"reason": "unreachable"}),
     ),
@@ -271,7 +277,7 @@ ACTIONS = [
         setup=accepted,
         snapshot=state,
         changed=lambda w, b, a: a["feedback"] == [(False, ["contact"])],
-        service=lambda w, u, r: services.give_feedback(u, r, appropriate=False, gaps=["contact"]),
+        service=lambda w, u, r: services.give_feedback(actor=u, referral=r, appropriate=False, gaps=["contact"]),
         page=page("feedback", lambda w: {"appropriate": "no", "gaps": ["contact"]}),
         api=api("feedback", lambda w: {"appropriate": False, "gaps": ["contact"]}),
     ),
@@ -282,7 +288,7 @@ ACTIONS = [
         setup=in_intake,
         snapshot=state,
         changed=lambda w, b, a: a["team"] == w.a.t1.pk,
-        service=lambda w, u, r: services.dispatch_referral(u, r, w.a.t1),
+        service=lambda w, u, r: services.dispatch_referral(actor=u, referral=r, team=w.a.t1),
         page=page("dispatch", lambda w: {"team": w.a.t1.pk, "note": ""}),
     ),
     Action(
@@ -292,7 +298,7 @@ ACTIONS = [
         setup=declined,
         snapshot=state,
         changed=lambda w, b, a: (a["team"], a["status"]) == (w.a.t2.pk, "submitted"),
-        service=lambda w, u, r: services.redirect_referral(u, r, w.a.t2, "Try the other team"),
+        service=lambda w, u, r: services.redirect_referral(actor=u, referral=r, team=w.a.t2, note="Try the other team"),
         page=page("redirect", lambda w: {"team": w.a.t2.pk, "note": "Try the other team"}),
     ),
     Action(
@@ -302,7 +308,7 @@ ACTIONS = [
         setup=submitted,
         snapshot=state,
         changed=status_is("cancelled"),
-        service=lambda w, u, r: services.cancel_referral(u, r, "Family moved away"),
+        service=lambda w, u, r: services.cancel_referral(actor=u, referral=r, reason="Family moved away"),
         page=page("cancel", lambda w: {"reason": "Family moved away"}),
         api=api("cancel", lambda w: {"reason": "Family moved away"}),
     ),
@@ -314,7 +320,7 @@ ACTIONS = [
         setup=escalated,
         snapshot=state,
         changed=lambda w, b, a: a["escalations_taken"] == 1,
-        service=lambda w, u, e: services.acknowledge_escalation(u, e),
+        service=lambda w, u, e: services.acknowledge_escalation(actor=u, escalation=e),
         page=lambda w, e: (reverse("referrals:acknowledge_escalation", args=[e.pk]), {}),
     ),
     Action(
@@ -334,7 +340,7 @@ ACTIONS = [
 
 
 def _bulk(user, referral, worker):
-    done, refused = services.bulk_accept(user, [referral], worker)
+    done, refused = services.bulk_accept(actor=user, referrals=[referral], worker=worker)
     if refused:
         raise refused[0][1]
 
@@ -363,7 +369,7 @@ ORGANISATION_ACTIONS = [
         snapshot=referral_count,
         changed=lambda w, b, a: a["referrals"] == b["referrals"] + 1,
         service=lambda w, u, _: services.submit_referral(
-            u,
+            actor=u,
             persons=[({"name": "Chang Yu"}, "subject")],
             station=w.a.s1 if not u.is_officer else None,
             category="dispute",
@@ -384,7 +390,9 @@ ORGANISATION_ACTIONS = [
         setup=lambda w, actor: None,
         snapshot=referral_count,
         changed=lambda w, b, a: StationTeamMatch.objects.filter(station=w.a.s2, team=w.a.t1).exists(),
-        service=lambda w, u, _: services.rematch_station(u, w.a.s2, w.a.t1, date.today(), "Districts redrawn"),
+        service=lambda w, u, _: services.rematch_station(
+            actor=u, station=w.a.s2, team=w.a.t1, starts_on=date.today(), note="Districts redrawn"
+        ),
         page=lambda w, _: (
             reverse("referrals:matching"),
             {"station": w.a.s2.pk, "team": w.a.t1.pk, "starts_on": date.today().isoformat(), "note": "Redrawn"},

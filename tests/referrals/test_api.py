@@ -137,7 +137,7 @@ def test_decline_without_reason_is_400(world, api):
 def test_integration_account_files_with_a_token_for_a_station(world):
     dispatch = f.UserFactory(role=User.Role.INTEGRATION, organization=None)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {mint_api_token(dispatch)}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {mint_api_token(user=dispatch)}")
     assert client.post("/api/referrals/", payload(), format="json").status_code == 400  # station missing
     response = client.post("/api/referrals/", payload(station=world.station.pk), format="json")
     assert response.status_code == 201

@@ -44,9 +44,14 @@ def test_dispatch_account_reads_only_the_shared_view_of_its_referrals(world):
     created = dispatch.post("/api/referrals/", filing(world), format="json")
     assert created.status_code == 201
     referral = Referral.objects.get(pk=created.json()["id"])
-    services.accept_referral(world.worker, referral)
-    services.add_note(world.worker, referral, "Husband has a knife collection; visit in pairs.")
-    services.add_note(world.worker, referral, "We will call the family today.", CaseNote.Visibility.SHARED)
+    services.accept_referral(actor=world.worker, referral=referral)
+    services.add_note(actor=world.worker, referral=referral, text="Husband has a knife collection; visit in pairs.")
+    services.add_note(
+        actor=world.worker,
+        referral=referral,
+        text="We will call the family today.",
+        visibility=CaseNote.Visibility.SHARED,
+    )
 
     body = dispatch.get(f"/api/referrals/{referral.pk}/").json()
 
@@ -69,14 +74,20 @@ def test_dispatch_account_cannot_write_notes(world):
 # --- handover text stays with social work ------------------------------------------------------------
 def test_police_never_read_handover_dispatch_or_redirect_notes(world, client):
     transferred = file_referral(world)
-    services.transfer_referral(world.worker, transferred, world.a.t2, "Mother said the father drinks")
+    services.transfer_referral(
+        actor=world.worker, referral=transferred, team=world.a.t2, note="Mother said the father drinks"
+    )
     dispatched = file_referral(world)
     Referral.objects.filter(pk=dispatched.pk).update(team=None)
     dispatched.refresh_from_db()
-    services.dispatch_referral(world.coordinator, dispatched, world.a.t1, "Known to us from 2024")
+    services.dispatch_referral(
+        actor=world.coordinator, referral=dispatched, team=world.a.t1, note="Known to us from 2024"
+    )
     redirected = file_referral(world)
-    services.decline_referral(world.supervisor, redirected, "no_capacity")
-    services.redirect_referral(world.supervisor, redirected, world.a.t2, "Team 2 has a DV specialist")
+    services.decline_referral(actor=world.supervisor, referral=redirected, reason="no_capacity")
+    services.redirect_referral(
+        actor=world.supervisor, referral=redirected, team=world.a.t2, note="Team 2 has a DV specialist"
+    )
 
     client.force_login(world.officer)
     for referral, secret in (
@@ -96,7 +107,7 @@ def test_police_never_read_handover_dispatch_or_redirect_notes(world, client):
 # --- a worker who moves team ---------------------------------------------------------------------------
 def test_worker_who_moves_team_loses_the_old_teams_cases(world, client):
     referral = file_referral(world)
-    services.accept_referral(world.worker, referral)
+    services.accept_referral(actor=world.worker, referral=referral)
     world.worker.organization = world.b.t1
     world.worker.save()
 

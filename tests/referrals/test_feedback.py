@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _file(world):
-    return services.submit_referral(world.officer, persons=[SUBJECT], **referral_data())
+    return services.submit_referral(actor=world.officer, persons=[SUBJECT], **referral_data())
 
 
 def test_accepting_with_feedback_is_shown_to_the_officer(world, client):
@@ -48,7 +48,7 @@ def test_declining_through_the_api_with_feedback_and_a_later_answer_replaces_it(
 
 def test_bad_codes_are_field_errors_and_save_nothing(world, client):
     referral = _file(world)
-    services.accept_referral(world.worker, referral)
+    services.accept_referral(actor=world.worker, referral=referral)
     client.force_login(world.worker)
     response = client.post(
         f"/api/referrals/{referral.pk}/feedback/",
@@ -62,7 +62,9 @@ def test_bad_codes_are_field_errors_and_save_nothing(world, client):
 def test_station_rate_and_common_gaps(world):
     for appropriate, gaps in [(True, []), (True, ["consent"]), (False, ["consent", "contact"]), (False, ["consent"])]:
         referral = _file(world)
-        services.accept_referral(world.worker, referral, feedback={"appropriate": appropriate, "gaps": gaps})
+        services.accept_referral(
+            actor=world.worker, referral=referral, feedback={"appropriate": appropriate, "gaps": gaps}
+        )
     [row] = selectors.feedback_by_station([world.station])
     assert (row.station, row.answered, row.appropriate, row.rate) == (world.station, 4, 2, 50)
     assert row.common_gaps[0] == ("Consent not recorded", 3)

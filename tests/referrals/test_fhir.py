@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _file(world):
-    return services.submit_referral(world.officer, persons=[SUBJECT], **referral_data(narrative="Secret narrative"))
+    return services.submit_referral(
+        actor=world.officer, persons=[SUBJECT], **referral_data(narrative="Secret narrative")
+    )
 
 
 def _get(client, kind, referral):
@@ -25,8 +27,8 @@ def _get(client, kind, referral):
 
 def test_task_and_service_request_are_valid_fhir_r4(world, client):
     referral = _file(world)
-    services.accept_referral(world.worker, referral)
-    services.add_note(world.worker, referral, "Internal worry about the father")
+    services.accept_referral(actor=world.worker, referral=referral)
+    services.add_note(actor=world.worker, referral=referral, text="Internal worry about the father")
     client.force_login(world.officer)
 
     task = _get(client, "fhir-task", referral)
@@ -52,9 +54,9 @@ def test_task_and_service_request_are_valid_fhir_r4(world, client):
 def test_every_status_has_a_code_and_closing_carries_the_shareable_outcome(world, client):
     assert set(STATUS_CODES) == set(Status.values)
     referral = _file(world)
-    services.accept_referral(world.worker, referral)
-    services.record_first_contact(world.worker, referral)
-    services.close_referral(world.worker, referral, "mediated", "Both agreed on terms.")
+    services.accept_referral(actor=world.worker, referral=referral)
+    services.record_first_contact(actor=world.worker, referral=referral)
+    services.close_referral(actor=world.worker, referral=referral, outcome="mediated", summary="Both agreed on terms.")
     client.force_login(world.worker)
     body = _get(client, "fhir-task", referral).json()
     Task.model_validate(body)

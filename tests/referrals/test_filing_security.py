@@ -75,7 +75,7 @@ CANNOT_SEE_THE_CASE = ("officer_same_parent", "officer_other", "integration")
 def w(db):
     world = build_world()
     referral = services.submit_referral(
-        world.officer,
+        actor=world.officer,
         persons=[(dict(LIN_MEI), "victim"), (dict(LIN_SECRET), "child")],
         category="domestic_violence",
         level=1,
@@ -83,7 +83,7 @@ def w(db):
         incident_place=ADDRESS,
         narrative="Husband threatened her with a knife; the child was present.",
     )
-    services.accept_referral(world.worker, referral)
+    services.accept_referral(actor=world.worker, referral=referral)
     world.case = referral
     return world
 
@@ -294,7 +294,7 @@ def test_a_requested_link_attaches_only_the_typed_persons_until_the_desk_confirm
     # The filer cannot confirm their own link; the receiving team cannot confirm a household it cannot see.
     for who in ("officer_same_parent", "worker_same_parent"):
         with pytest.raises(PermissionDenied):
-            services.confirm_link(w.users[who], link)
+            services.confirm_link(actor=w.users[who], link=link)
     link.refresh_from_db()
     assert link.state == "pending"
 
@@ -319,19 +319,19 @@ def test_a_requested_link_attaches_only_the_typed_persons_until_the_desk_confirm
 
 def test_a_rejected_link_changes_nothing(w):
     mine = services.submit_referral(
-        w.officer_same_parent,
+        actor=w.officer_same_parent,
         persons=[({"name": "Lin Mei", "phone": "0911222333"}, "victim")],
         request_link=True,
         **FILING,
     )
     link = mine.link_requests.get()
     household = mine.household_id
-    services.reject_link(w.coordinator, link)
+    services.reject_link(actor=w.coordinator, link=link)
     mine.refresh_from_db()
     link.refresh_from_db()
     assert (link.state, mine.household_id, mine.linked_to_id) == ("rejected", household, None)
     with pytest.raises(ValidationError):
-        services.confirm_link(w.coordinator, link)  # decided once
+        services.confirm_link(actor=w.coordinator, link=link)  # decided once
 
 
 FILING = {
@@ -346,9 +346,11 @@ def fresh_link(world, actor):
     """A new case at S1 (its own phone) and a referral by S2 asking to be linked to its household."""
     fresh_link.n = getattr(fresh_link, "n", 0) + 1
     phone = f"0977{fresh_link.n:06d}"
-    case = services.submit_referral(world.officer, persons=[({"name": "Chen Bo", "phone": phone}, "subject")], **FILING)
+    case = services.submit_referral(
+        actor=world.officer, persons=[({"name": "Chen Bo", "phone": phone}, "subject")], **FILING
+    )
     mine = services.submit_referral(
-        world.officer_same_parent,
+        actor=world.officer_same_parent,
         persons=[({"name": "Chen Bo", "phone": phone}, "subject")],
         request_link=True,
         **FILING,
@@ -382,7 +384,7 @@ LINK_ACTIONS = [
         setup=fresh_link,
         snapshot=link_state,
         changed=lambda w, b, a: a["state"] == "confirmed" and a["household"] != b["household"] and a["linked_to"],
-        service=lambda w, u, link: services.confirm_link(u, link),
+        service=lambda w, u, link: services.confirm_link(actor=u, link=link),
         page=lambda w, link: (reverse("referrals:act", args=[link.referral_id, "confirm_link"]), {"link": link.pk}),
     ),
     Action(
@@ -392,7 +394,7 @@ LINK_ACTIONS = [
         setup=fresh_link,
         snapshot=link_state,
         changed=lambda w, b, a: a["state"] == "rejected" and a["household"] == b["household"],
-        service=lambda w, u, link: services.reject_link(u, link),
+        service=lambda w, u, link: services.reject_link(actor=u, link=link),
         page=lambda w, link: (reverse("referrals:act", args=[link.referral_id, "reject_link"]), {"link": link.pk}),
     ),
 ]
@@ -473,7 +475,7 @@ def visit(w):
     poc = PersonOfConcern.objects.create(
         station=w.a.s1, beat=beat, name="Liu Da", address="No. 20, Chang'an W. Rd.", risk_level="high"
     )
-    return patrols.record_visit(w.officer, poc, outcome="met", children_present=1, vulnerable_family=True)
+    return patrols.record_visit(actor=w.officer, person=poc, outcome="met", children_present=1, vulnerable_family=True)
 
 
 def from_visit(reference):
@@ -491,7 +493,7 @@ def test_a_referral_cannot_claim_a_patrol_visit_the_filer_cannot_see(w, client, 
     assert answers[0] == answers[1] and answers[0] != ({}, [{}])
     with pytest.raises(ValidationError):
         services.submit_referral(
-            w.officer_same_parent,
+            actor=w.officer_same_parent,
             persons=[({"name": "Liu Da"}, "subject")],
             origin="patrol_visit",
             origin_reference=visit.reference,
@@ -508,7 +510,7 @@ def test_a_referral_cannot_claim_a_patrol_visit_the_filer_cannot_see(w, client, 
 
 def test_the_visit_page_shows_a_referral_only_to_those_who_see_it(w, client, visit):
     # A referral of another station naming the visit (as the unchecked form allowed).
-    foreign = services.submit_referral(w.officer_same_parent, persons=[({"name": "Liu Da"}, "subject")], **FILING)
+    foreign = services.submit_referral(actor=w.officer_same_parent, persons=[({"name": "Liu Da"}, "subject")], **FILING)
     Referral.objects.filter(pk=foreign.pk).update(origin="patrol_visit", origin_reference=visit.reference)
     for who in ("officer", "officer_station", "station_head", "administrator"):
         client.force_login(w.users[who])

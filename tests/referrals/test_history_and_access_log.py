@@ -27,7 +27,7 @@ def admin_client(client, world):
 
 def test_case_notes_and_escalations_cannot_be_deleted_or_edited_in_the_admin(world, admin_client):
     referral = file_referral(world)
-    note = services.add_note(world.worker, referral, "Visited; father absent.")
+    note = services.add_note(actor=world.worker, referral=referral, text="Visited; father absent.")
     escalation = ReferralEscalation.objects.create(referral=referral, cycle=1, level=1, due_at=referral.ack_due_at)
 
     deleted = admin_client.post(reverse("admin:referrals_casenote_delete", args=[note.pk]), {"post": "yes"})

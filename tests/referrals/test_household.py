@@ -16,19 +16,19 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def family(world):
-    ours = services.submit_referral(world.officer, persons=[SUBJECT], **referral_data(narrative="Our narrative"))
-    services.accept_referral(world.worker, ours)
+    ours = services.submit_referral(actor=world.officer, persons=[SUBJECT], **referral_data(narrative="Our narrative"))
+    services.accept_referral(actor=world.worker, referral=ours)
     other_agency = f.AgencyFactory(district=world.district, contact_phone="02-2345-6789", name="Youth Centre")
     other_team = f.TeamFactory(district=world.district, parent=other_agency)
     other_worker = f.SocialWorkerFactory(organization=other_team, phone="0922-111-333", first_name="Mei")
     theirs = services.submit_referral(
-        world.officer, persons=[SUBJECT], **referral_data(narrative="Their narrative", category="juvenile")
+        actor=world.officer, persons=[SUBJECT], **referral_data(narrative="Their narrative", category="juvenile")
     )
     Referral.objects.filter(pk=theirs.pk).update(household=ours.household, team=other_team)
     theirs.refresh_from_db()
-    services.accept_referral(other_worker, theirs)
+    services.accept_referral(actor=other_worker, referral=theirs)
     safety_services.report_hazard_event(
-        other_worker,
+        actor=other_worker,
         types=["intimidation"],
         occurred_at=timezone.now(),
         place="Stairwell",

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 def file(world, **overrides):
-    return services.submit_referral(world.officer, persons=[SUBJECT], **referral_data(**overrides))
+    return services.submit_referral(actor=world.officer, persons=[SUBJECT], **referral_data(**overrides))
 
 
 def test_direct_district_routes_to_the_matched_team_with_a_readable_reference(world):
@@ -43,7 +43,7 @@ def test_centralised_district_lands_in_the_intake_queue(world):
     r = file(world)
     assert r.team is None
     assert Notification.objects.filter(recipient=coordinator).exists()
-    services.dispatch_referral(coordinator, r, world.team, "Family team has capacity")
+    services.dispatch_referral(actor=coordinator, referral=r, team=world.team, note="Family team has capacity")
     assert r.team == world.team
     assert r.events.filter(kind=ReferralEvent.Kind.DISPATCHED).exists()
 
@@ -51,11 +51,13 @@ def test_centralised_district_lands_in_the_intake_queue(world):
 def test_full_closed_loop_notifies_the_officer_at_every_step(world, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         r = file(world)
-        services.acknowledge_referral(world.worker, r)
-        services.accept_referral(world.worker, r)
-        services.add_note(world.worker, r, "Mother disclosed prior incidents.")  # internal
-        services.record_first_contact(world.worker, r)
-        services.close_referral(world.worker, r, "got_help", "Family agreed a service plan.")
+        services.acknowledge_referral(actor=world.worker, referral=r)
+        services.accept_referral(actor=world.worker, referral=r)
+        services.add_note(actor=world.worker, referral=r, text="Mother disclosed prior incidents.")  # internal
+        services.record_first_contact(actor=world.worker, referral=r)
+        services.close_referral(
+            actor=world.worker, referral=r, outcome="got_help", summary="Family agreed a service plan."
+        )
     r.refresh_from_db()
     assert r.status == Status.CLOSED
     titles = list(Notification.objects.filter(recipient=world.officer).values_list("title", flat=True))
@@ -74,36 +76,38 @@ def test_full_closed_loop_notifies_the_officer_at_every_step(world, django_captu
 def test_illegal_transitions_are_refused_with_a_message(world):
     r = file(world)
     with pytest.raises(ValidationError, match="not possible"):
-        services.close_referral(world.worker, r, "got_help", "x")
+        services.close_referral(actor=world.worker, referral=r, outcome="got_help", summary="x")
     with pytest.raises(ValidationError):
-        services.record_first_contact(world.worker, r)
-    services.accept_referral(world.worker, r)
+        services.record_first_contact(actor=world.worker, referral=r)
+    services.accept_referral(actor=world.worker, referral=r)
     with pytest.raises(ValidationError):
-        services.cancel_referral(world.officer, r, "changed my mind")
+        services.cancel_referral(actor=world.officer, referral=r, reason="changed my mind")
 
 
 def test_roles_are_enforced(world):
     r = file(world)
     with pytest.raises(PermissionDenied):
-        services.acknowledge_referral(world.officer, r)
+        services.acknowledge_referral(actor=world.officer, referral=r)
     other_team_worker = f.SocialWorkerFactory()
     with pytest.raises(PermissionDenied):
-        services.accept_referral(other_team_worker, r)
+        services.accept_referral(actor=other_team_worker, referral=r)
     with pytest.raises(PermissionDenied):
-        services.cancel_referral(world.worker, r, "not mine to cancel")
+        services.cancel_referral(actor=world.worker, referral=r, reason="not mine to cancel")
 
 
 def test_decline_needs_a_reason_and_notifies_referrer_and_supervisor(world):
     r = file(world)
     with pytest.raises(ValidationError):
-        services.decline_referral(world.worker, r, "")
+        services.decline_referral(actor=world.worker, referral=r, reason="")
     with pytest.raises(ValidationError):
-        services.decline_referral(world.worker, r, "other", "")
+        services.decline_referral(actor=world.worker, referral=r, reason="other", note="")
     # A worker's decline waits for a supervisor's approval; approving carries it out.
-    approval = services.decline_referral(world.worker, r, "outside_area", "Family lives in another city")
+    approval = services.decline_referral(
+        actor=world.worker, referral=r, reason="outside_area", note="Family lives in another city"
+    )
     r.refresh_from_db()
     assert r.status == Status.SUBMITTED and approval.state == "pending"
-    decide_approval(world.supervisor, approval, approve=True)
+    decide_approval(actor=world.supervisor, approval=approval, approve=True)
     r.refresh_from_db()
     assert r.status == Status.DECLINED
     assert Notification.objects.filter(recipient=world.officer, title=f"{r.reference}: declined").exists()
@@ -112,29 +116,29 @@ def test_decline_needs_a_reason_and_notifies_referrer_and_supervisor(world):
 
 def test_declined_referral_can_be_redirected_to_another_team(world):
     r = file(world)
-    services.decline_referral(world.supervisor, r, "no_capacity")
+    services.decline_referral(actor=world.supervisor, referral=r, reason="no_capacity")
     other = f.TeamFactory(district=world.district, parent=world.agency)
-    services.redirect_referral(world.supervisor, r, other, "Team 2 has capacity")
+    services.redirect_referral(actor=world.supervisor, referral=r, team=other, note="Team 2 has capacity")
     assert (r.status, r.team) == (Status.SUBMITTED, other)
 
 
 def test_cancel_requires_a_reason_and_only_before_acceptance(world):
     r = file(world)
     with pytest.raises(ValidationError):
-        services.cancel_referral(world.officer, r, "  ")
-    services.cancel_referral(world.officer, r, "Filed twice by mistake")
+        services.cancel_referral(actor=world.officer, referral=r, reason="  ")
+    services.cancel_referral(actor=world.officer, referral=r, reason="Filed twice by mistake")
     assert r.status == Status.CANCELLED
     assert r.escalate_at is None
 
 
 def test_transfer_restarts_the_clock_and_keeps_history(world):
     r = file(world)
-    services.accept_referral(world.worker, r)
+    services.accept_referral(actor=world.worker, referral=r)
     other = f.TeamFactory(district=world.district, parent=world.agency)
     with pytest.raises(ValidationError):
-        services.transfer_referral(world.worker, r, other, "")
+        services.transfer_referral(actor=world.worker, referral=r, team=other, note="")
     before_due = r.ack_due_at
-    services.transfer_referral(world.worker, r, other, "Youth team is better placed")
+    services.transfer_referral(actor=world.worker, referral=r, team=other, note="Youth team is better placed")
     r.refresh_from_db()
     assert (r.status, r.team, r.assigned_worker, r.sla_cycle) == (Status.SUBMITTED, other, None, 2)
     assert r.ack_due_at > before_due
@@ -148,8 +152,8 @@ def test_transfer_restarts_the_clock_and_keeps_history(world):
 
 def test_bulk_assign_reports_what_could_not_be_assigned(world):
     a, b = file(world), file(world)
-    services.cancel_referral(world.officer, b, "duplicate")
-    done, refused = services.bulk_accept(world.supervisor, [a, b], world.worker2)
+    services.cancel_referral(actor=world.officer, referral=b, reason="duplicate")
+    done, refused = services.bulk_accept(actor=world.supervisor, referrals=[a, b], worker=world.worker2)
     assert [r.pk for r in done] == [a.pk]
     assert refused[0][0].pk == b.pk
     a.refresh_from_db()
@@ -158,40 +162,46 @@ def test_bulk_assign_reports_what_could_not_be_assigned(world):
 
 def test_deactivated_worker_cases_are_flagged_for_reassignment(world):
     r = file(world)
-    services.accept_referral(world.worker, r)
+    services.accept_referral(actor=world.worker, referral=r)
     world.worker.is_active = False
     world.worker.save()
     r.refresh_from_db()
     assert r.needs_reassignment
     assert Notification.objects.filter(recipient=world.supervisor, title__contains="reassign").exists()
-    services.reassign_referral(world.supervisor, r, world.worker2)
+    services.reassign_referral(actor=world.supervisor, referral=r, worker=world.worker2)
     r.refresh_from_db()
     assert (r.assigned_worker, r.needs_reassignment) == (world.worker2, False)
 
 
 def test_rematching_a_station_moves_open_referrals_and_reports_them(world):
     open_one, closed_one = file(world), file(world)
-    services.accept_referral(world.worker, closed_one)
-    services.record_first_contact(world.worker, closed_one)
-    services.close_referral(world.worker, closed_one, "mediated", "Resolved.")
+    services.accept_referral(actor=world.worker, referral=closed_one)
+    services.record_first_contact(actor=world.worker, referral=closed_one)
+    services.close_referral(actor=world.worker, referral=closed_one, outcome="mediated", summary="Resolved.")
     new_team = f.TeamFactory(district=world.district, parent=world.agency)
     admin = f.AdministratorFactory()
-    report = services.rematch_station(admin, world.station, new_team, timezone.localdate(), "Boundary change")
+    report = services.rematch_station(
+        actor=admin, station=world.station, team=new_team, starts_on=timezone.localdate(), note="Boundary change"
+    )
     assert [r.pk for r in report.moved] == [open_one.pk]
-    assert services.matched_team(world.station) == new_team
+    assert services.matched_team(station=world.station) == new_team
     assert file(world).team == new_team
 
 
 def test_rematching_keeps_ongoing_work_and_the_waiting_clock(world):
     waiting, acknowledged, working = file(world), file(world), file(world)
-    services.acknowledge_referral(world.worker, acknowledged)
-    services.accept_referral(world.worker, working)
-    services.record_first_contact(world.worker, working)
+    services.acknowledge_referral(actor=world.worker, referral=acknowledged)
+    services.accept_referral(actor=world.worker, referral=working)
+    services.record_first_contact(actor=world.worker, referral=working)
     due, events_before = waiting.ack_due_at, waiting.events.count()
     new_team = f.TeamFactory(district=world.district, parent=world.agency)
 
     report = services.rematch_station(
-        f.AdministratorFactory(), world.station, new_team, timezone.localdate(), "Boundary change"
+        actor=f.AdministratorFactory(),
+        station=world.station,
+        team=new_team,
+        starts_on=timezone.localdate(),
+        note="Boundary change",
     )
 
     assert {r.pk for r in report.moved} == {waiting.pk, acknowledged.pk}
@@ -207,10 +217,15 @@ def test_rematching_keeps_ongoing_work_and_the_waiting_clock(world):
 
 def test_rematching_can_hand_over_open_cases_with_a_note_each(world):
     working = file(world)
-    services.accept_referral(world.worker, working)
+    services.accept_referral(actor=world.worker, referral=working)
     new_team = f.TeamFactory(district=world.district, parent=world.agency)
     report = services.rematch_station(
-        f.AdministratorFactory(), world.station, new_team, timezone.localdate(), "Boundary change", True
+        actor=f.AdministratorFactory(),
+        station=world.station,
+        team=new_team,
+        starts_on=timezone.localdate(),
+        note="Boundary change",
+        hand_over_open_cases=True,
     )
     working.refresh_from_db()
     assert [r.pk for r in report.handed_over] == [working.pk]
@@ -220,7 +235,7 @@ def test_rematching_can_hand_over_open_cases_with_a_note_each(world):
 
 def test_rematching_page_reports_both_groups(world, client):
     waiting, working = file(world), file(world)
-    services.accept_referral(world.worker, working)
+    services.accept_referral(actor=world.worker, referral=working)
     new_team = f.TeamFactory(district=world.district, parent=world.agency)
     admin = f.AdministratorFactory()
     client.force_login(admin)
@@ -234,9 +249,9 @@ def test_rematching_page_reports_both_groups(world, client):
 
 def test_police_notes_are_always_shared_and_internal_notes_stay_internal(world):
     r = file(world)
-    services.accept_referral(world.worker, r)
-    services.add_note(world.officer, r, "New phone number: 0977000111", visibility="internal")
-    services.add_note(world.worker, r, "Internal assessment")
+    services.accept_referral(actor=world.worker, referral=r)
+    services.add_note(actor=world.officer, referral=r, text="New phone number: 0977000111", visibility="internal")
+    services.add_note(actor=world.worker, referral=r, text="Internal assessment")
     assert CaseNote.objects.get(author=world.officer).visibility == "shared"
     assert list(CaseNote.objects.visible_to(world.officer).values_list("text", flat=True)) == [
         "New phone number: 0977000111"
@@ -245,32 +260,36 @@ def test_police_notes_are_always_shared_and_internal_notes_stay_internal(world):
 
 def test_first_contact_cannot_be_in_the_future(world):
     r = file(world)
-    services.accept_referral(world.worker, r)
+    services.accept_referral(actor=world.worker, referral=r)
     with pytest.raises(ValidationError):
-        services.record_first_contact(world.worker, r, at=timezone.now() + timedelta(hours=2))
+        services.record_first_contact(actor=world.worker, referral=r, at=timezone.now() + timedelta(hours=2))
 
 
 def test_close_referred_on_needs_the_service_named(world):
     r = file(world)
-    services.accept_referral(world.worker, r)
+    services.accept_referral(actor=world.worker, referral=r)
     with pytest.raises(ValidationError):
-        services.close_referral(world.worker, r, "referred_on", "Sent on", "")
-    services.close_referral(world.supervisor, r, "could_not_contact", "Three calls, no answer.")
+        services.close_referral(
+            actor=world.worker, referral=r, outcome="referred_on", summary="Sent on", referred_to=""
+        )
+    services.close_referral(
+        actor=world.supervisor, referral=r, outcome="could_not_contact", summary="Three calls, no answer."
+    )
     r.refresh_from_db()
     assert "new contact details" in str(r.outcome_next_step)
 
 
 def test_share_with_a_colleague_grants_visibility(world):
     r = file(world)
-    services.accept_referral(world.worker, r)
+    services.accept_referral(actor=world.worker, referral=r)
     colleague = f.SocialWorkerFactory(organization=f.TeamFactory(district=world.district, parent=world.agency))
     assert not Referral.objects.visible_to(colleague).filter(pk=r.pk).exists()
-    services.share_with_worker(world.worker, r, colleague)
+    services.share_with_worker(actor=world.worker, referral=r, worker=colleague)
     assert Referral.objects.visible_to(colleague).filter(pk=r.pk).exists()
 
 
 def test_matching_uses_the_dated_row(world):
-    assert services.matched_team(world.station, date(1990, 1, 1)) is None
+    assert services.matched_team(station=world.station, on_date=date(1990, 1, 1)) is None
 
 
 def test_matching_uses_the_stations_local_date_just_after_midnight(world):
@@ -281,7 +300,13 @@ def test_matching_uses_the_stations_local_date_just_after_midnight(world):
 
     new_team = f.TeamFactory(district=world.district, parent=world.agency)
     admin = f.AdministratorFactory()
-    services.rematch_station(admin, world.station, new_team, date(2026, 11, 23), "New boundary from the 23rd")
+    services.rematch_station(
+        actor=admin,
+        station=world.station,
+        team=new_team,
+        starts_on=date(2026, 11, 23),
+        note="New boundary from the 23rd",
+    )
     # 00:30 on the 23rd in Taipei is still the 22nd in UTC.
     with time_machine.travel(datetime(2026, 11, 23, 0, 30, tzinfo=ZoneInfo("Asia/Taipei")), tick=False):
         assert file(world).team == new_team

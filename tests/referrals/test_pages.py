@@ -89,7 +89,7 @@ def test_someone_elses_household_id_is_refused(world, client):
 
 
 def test_a_second_call_about_the_same_phone_suggests_the_first(world, client):
-    first = services.submit_referral(world.officer, persons=[SUBJECT], **referral_data())
+    first = services.submit_referral(actor=world.officer, persons=[SUBJECT], **referral_data())
     other_officer = f.OfficerFactory(organization=f.StationFactory(district=world.district))
     client.force_login(other_officer)
     data = form_data(**{"persons-0-phone": "0933111222", "persons-0-name": "", "check": "1"})
@@ -102,14 +102,14 @@ def test_a_second_call_about_the_same_phone_suggests_the_first(world, client):
     client.post(FILE, data)
     second = Referral.objects.exclude(pk=first.pk).get()
     assert second.household != first.household
-    services.confirm_link(f.AdministratorFactory(), second.link_requests.get())
+    services.confirm_link(actor=f.AdministratorFactory(), link=second.link_requests.get())
     second.refresh_from_db()
     assert (second.linked_to, second.household) == (first, first.household)
 
 
 def test_a_second_referral_for_the_same_address_suggests_the_first(world, client):
     first = services.submit_referral(
-        world.officer,
+        actor=world.officer,
         persons=[SUBJECT],
         household=Household.objects.create(address="台北市中山區民權東路一段1號"),
         **referral_data(),
@@ -124,12 +124,14 @@ def test_a_second_referral_for_the_same_address_suggests_the_first(world, client
 
 
 def test_officer_follows_status_outcome_and_shared_notes_never_internal(world, client):
-    r = services.submit_referral(world.officer, persons=[SUBJECT], **referral_data())
-    services.accept_referral(world.worker, r)
-    services.add_note(world.worker, r, "INTERNAL-ASSESSMENT risk of relapse")
-    services.add_note(world.worker, r, "SHARED visit booked", visibility="shared")
-    services.record_first_contact(world.worker, r)
-    services.close_referral(world.supervisor, r, "could_not_contact", "Tried three times.")
+    r = services.submit_referral(actor=world.officer, persons=[SUBJECT], **referral_data())
+    services.accept_referral(actor=world.worker, referral=r)
+    services.add_note(actor=world.worker, referral=r, text="INTERNAL-ASSESSMENT risk of relapse")
+    services.add_note(actor=world.worker, referral=r, text="SHARED visit booked", visibility="shared")
+    services.record_first_contact(actor=world.worker, referral=r)
+    services.close_referral(
+        actor=world.supervisor, referral=r, outcome="could_not_contact", summary="Tried three times."
+    )
     client.force_login(world.officer)
     mine = client.get(reverse("referrals:mine")).content.decode()
     assert r.reference in mine
@@ -152,7 +154,7 @@ def test_detail_views_are_written_to_the_access_log(world, client):
 
 @pytest.mark.parametrize("who", ["officer_other_station", "worker_other_team"])
 def test_other_station_or_team_gets_404_by_url_and_api(world, client, who):
-    r = services.submit_referral(world.officer, persons=[SUBJECT], **referral_data())
+    r = services.submit_referral(actor=world.officer, persons=[SUBJECT], **referral_data())
     user = f.OfficerFactory() if who == "officer_other_station" else f.SocialWorkerFactory()
     client.force_login(user)
     assert client.get(r.get_absolute_url()).status_code == 404
@@ -172,7 +174,7 @@ def test_pages_for_other_roles_answer_404(world, client):
 
 
 def test_queue_actions_work_in_place_with_htmx(world, client):
-    r = services.submit_referral(world.officer, persons=[SUBJECT], **referral_data())
+    r = services.submit_referral(actor=world.officer, persons=[SUBJECT], **referral_data())
     client.force_login(world.worker)
     url = reverse("referrals:act", args=[r.pk, "acknowledge"])
     response = client.post(url, {"row": "1"}, HTTP_HX_REQUEST="true")
@@ -185,7 +187,7 @@ def test_queue_actions_work_in_place_with_htmx(world, client):
 
 
 def test_decline_without_reason_shows_the_error(world, client):
-    r = services.submit_referral(world.officer, persons=[SUBJECT], **referral_data())
+    r = services.submit_referral(actor=world.officer, persons=[SUBJECT], **referral_data())
     client.force_login(world.worker)
     response = client.post(reverse("referrals:act", args=[r.pk, "decline"]), {"reason": "", "note": ""})
     assert response.status_code == 400
@@ -195,7 +197,7 @@ def test_decline_without_reason_shows_the_error(world, client):
 
 
 def test_double_submitted_action_is_refused_the_second_time(world, client):
-    r = services.submit_referral(world.officer, persons=[SUBJECT], **referral_data())
+    r = services.submit_referral(actor=world.officer, persons=[SUBJECT], **referral_data())
     client.force_login(world.worker)
     url = reverse("referrals:act", args=[r.pk, "acknowledge"])
     client.post(url)
@@ -236,7 +238,7 @@ def test_exports_contain_visible_rows_only_neutralised_and_logged(world, client)
 
 def test_search_finds_within_visibility_only(world, client):
     r = services.submit_referral(
-        world.officer,
+        actor=world.officer,
         persons=[
             (
                 {
@@ -263,7 +265,7 @@ def test_id_numbers_are_encrypted_at_rest_and_never_listed(world, client):
     from django.db import connection
 
     services.submit_referral(
-        world.officer, persons=[({"name": "Chen Yi", "id_number": "A123456789"}, "subject")], **referral_data()
+        actor=world.officer, persons=[({"name": "Chen Yi", "id_number": "A123456789"}, "subject")], **referral_data()
     )
     with connection.cursor() as cursor:
         cursor.execute("SELECT id_number FROM referrals_person")
@@ -276,7 +278,7 @@ def test_id_numbers_are_encrypted_at_rest_and_never_listed(world, client):
 def test_caseload_counts_against_the_team_maximum(world, client):
     for _ in range(3):
         r = ReferralFactory(team=world.team)
-        services.accept_referral(world.worker, r)
+        services.accept_referral(actor=world.worker, referral=r)
     client.force_login(world.worker)
     response = client.get(reverse("referrals:caseload"))
     counts = {w.pk: w.open_cases for w in response.context["counts"]}
@@ -289,7 +291,7 @@ def test_supervisor_sees_escalations_and_cases_needing_reassignment(world, clien
     Referral.objects.filter(pk=r.pk).update(escalate_at=r.ack_due_at)
     services.sweep_escalations()
     r2 = ReferralFactory(team=world.team)
-    services.accept_referral(world.worker, r2)
+    services.accept_referral(actor=world.worker, referral=r2)
     world.worker.is_active = False
     world.worker.save()
     client.force_login(world.supervisor)
@@ -314,12 +316,12 @@ def test_queue_and_my_referrals_query_count_does_not_grow(world, client, django_
 
 def test_search_with_digits_still_matches_names_and_addresses(world, client):
     wang = services.submit_referral(
-        world.officer,
+        actor=world.officer,
         persons=[({"name": "王大明", "address": "台北市信義路五段100號"}, "subject")],
         **referral_data(incident_place="台北市信義路五段100號"),
     )
     services.submit_referral(
-        world.officer,
+        actor=world.officer,
         persons=[({"name": "李小華", "address": "台北市信義路五段100號"}, "subject")],
         **referral_data(),
     )
@@ -332,7 +334,7 @@ def test_search_with_digits_still_matches_names_and_addresses(world, client):
 
 
 def test_case_page_offers_visit_planning_and_flags_only_as_the_safety_policy_allows(world, client):
-    referral = services.submit_referral(world.officer, persons=[SUBJECT], **referral_data())
+    referral = services.submit_referral(actor=world.officer, persons=[SUBJECT], **referral_data())
     coordinator = f.CoordinatorFactory(organization__district=world.district)
     expected = {world.worker: True, world.officer: False, coordinator: False}
     for user, offered in expected.items():

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _file(world, **kw):
-    return services.submit_referral(world.officer, persons=[SUBJECT], **referral_data(**kw))
+    return services.submit_referral(actor=world.officer, persons=[SUBJECT], **referral_data(**kw))
 
 
 def test_returned_referral_pauses_the_clock_and_resumes_it_with_the_time_left(world, client):
@@ -47,18 +47,20 @@ def test_returned_referral_pauses_the_clock_and_resumes_it_with_the_time_left(wo
 
 def test_nothing_escalates_while_the_referral_waits_on_the_police(world):
     referral = _file(world, level=1)
-    services.return_to_referrer(world.worker, referral, "Address?")
-    assert services.sweep_escalations(timezone.now() + timedelta(days=2)) == 0
+    services.return_to_referrer(actor=world.worker, referral=referral, needed="Address?")
+    assert services.sweep_escalations(now=timezone.now() + timedelta(days=2)) == 0
     assert not referral.escalations.exists()
 
 
 def test_re_referred_and_failed_end_the_referral_with_their_codes(world, client):
     elsewhere = _file(world)
-    services.accept_referral(world.worker, elsewhere)
-    services.re_refer(world.worker, elsewhere, "City Mental Health Centre", "Needs psychiatric care")
+    services.accept_referral(actor=world.worker, referral=elsewhere)
+    services.re_refer(
+        actor=world.worker, referral=elsewhere, agency="City Mental Health Centre", reason="Needs psychiatric care"
+    )
     unreachable = _file(world)
-    services.accept_referral(world.worker, unreachable)
-    services.record_failure(world.worker, unreachable, "refused", "Family declined twice")
+    services.accept_referral(actor=world.worker, referral=unreachable)
+    services.record_failure(actor=world.worker, referral=unreachable, reason="refused", note="Family declined twice")
     client.force_login(world.officer)
     rows = {r["reference"]: r for r in client.get("/api/referrals/").json()["results"]}
     assert (rows[elsewhere.reference]["status"], rows[elsewhere.reference]["status_code"]) == (
@@ -80,7 +82,7 @@ def test_bad_input_is_a_field_error_and_changes_nothing(world, client):
     client.force_login(world.worker)
     response = client.post(f"/api/referrals/{referral.pk}/return/", {"needed": ""}, content_type="application/json")
     assert response.status_code == 400 and "needed" in response.json()
-    services.accept_referral(world.worker, referral)
+    services.accept_referral(actor=world.worker, referral=referral)
     response = client.post(f"/api/referrals/{referral.pk}/fail/", {"reason": "bored"}, content_type="application/json")
     assert response.status_code == 400 and "reason" in response.json()
     assert Referral.objects.get(pk=referral.pk).status == Status.ACCEPTED

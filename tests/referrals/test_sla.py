@@ -17,7 +17,7 @@ TAIPEI = ZoneInfo("Asia/Taipei")
 
 
 def file(world, **overrides):
-    return services.submit_referral(world.officer, persons=[SUBJECT], **referral_data(**overrides))
+    return services.submit_referral(actor=world.officer, persons=[SUBJECT], **referral_data(**overrides))
 
 
 def _level_one_at_night(world):
@@ -48,14 +48,14 @@ def test_level_one_after_hours_alerts_the_on_call_worker_at_once(world, django_c
 def test_level_one_escalates_to_the_supervisor_after_an_hour_then_further(world):
     r, _ = _level_one_at_night(world)
     coordinator = f.CoordinatorFactory(organization__district=world.district)
-    assert services.sweep_escalations(datetime(2026, 11, 21, 0, 29, tzinfo=TAIPEI)) == 0
-    assert services.sweep_escalations(datetime(2026, 11, 21, 0, 31, tzinfo=TAIPEI)) == 1
-    assert services.sweep_escalations(datetime(2026, 11, 21, 0, 40, tzinfo=TAIPEI)) == 0
+    assert services.sweep_escalations(now=datetime(2026, 11, 21, 0, 29, tzinfo=TAIPEI)) == 0
+    assert services.sweep_escalations(now=datetime(2026, 11, 21, 0, 31, tzinfo=TAIPEI)) == 1
+    assert services.sweep_escalations(now=datetime(2026, 11, 21, 0, 40, tzinfo=TAIPEI)) == 0
     assert Notification.objects.filter(recipient=world.supervisor, kind="escalation").count() == 1
     # Second step after a further half window (at least 30 minutes) to coordinator and agency manager.
-    assert services.sweep_escalations(datetime(2026, 11, 21, 1, 1, tzinfo=TAIPEI)) == 1
+    assert services.sweep_escalations(now=datetime(2026, 11, 21, 1, 1, tzinfo=TAIPEI)) == 1
     assert Notification.objects.filter(recipient=coordinator, kind="escalation").count() == 1
-    assert services.sweep_escalations(datetime(2026, 11, 21, 9, 0, tzinfo=TAIPEI)) == 0
+    assert services.sweep_escalations(now=datetime(2026, 11, 21, 9, 0, tzinfo=TAIPEI)) == 0
     assert list(ReferralEscalation.objects.filter(referral=r).values_list("level", flat=True).order_by("level")) == [
         1,
         2,
@@ -65,18 +65,18 @@ def test_level_one_escalates_to_the_supervisor_after_an_hour_then_further(world)
 @pytest.mark.django_db
 def test_acknowledging_stops_the_escalation(world):
     r, _ = _level_one_at_night(world)
-    services.acknowledge_referral(world.worker2, r)
-    assert services.sweep_escalations(datetime(2026, 11, 21, 3, 0, tzinfo=TAIPEI)) == 0
+    services.acknowledge_referral(actor=world.worker2, referral=r)
+    assert services.sweep_escalations(now=datetime(2026, 11, 21, 3, 0, tzinfo=TAIPEI)) == 0
     assert not ReferralEscalation.objects.exists()
 
 
 @pytest.mark.django_db
 def test_a_stale_claim_cannot_fire_a_step_twice(world):
     r, _ = _level_one_at_night(world)
-    services.sweep_escalations(datetime(2026, 11, 21, 0, 31, tzinfo=TAIPEI))
+    services.sweep_escalations(now=datetime(2026, 11, 21, 0, 31, tzinfo=TAIPEI))
     # Simulate a sweep that read the row before the first one saved its progress.
     Referral.objects.filter(pk=r.pk).update(escalation_level=0, escalate_at=r.ack_due_at)
-    assert services.sweep_escalations(datetime(2026, 11, 21, 0, 32, tzinfo=TAIPEI)) == 0
+    assert services.sweep_escalations(now=datetime(2026, 11, 21, 0, 32, tzinfo=TAIPEI)) == 0
     assert Notification.objects.filter(recipient=world.supervisor, kind="escalation").count() == 1
 
 
@@ -91,7 +91,7 @@ def test_two_concurrent_sweeps_fire_each_escalation_exactly_once(world):
     def sweep():
         try:
             barrier.wait()
-            results.append(services.sweep_escalations(when, batch=3))
+            results.append(services.sweep_escalations(now=when, batch=3))
         finally:
             connection.close()
 

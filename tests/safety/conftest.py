@@ -29,7 +29,7 @@ def world(db):
     officer = f.OfficerFactory(organization=station)
     worker = f.SocialWorkerFactory(organization=team)
     referral = referral_services.submit_referral(
-        officer,
+        actor=officer,
         persons=[({"name": "Chen Da", "address": "No. 8, Alley 2, Heping Rd."}, "alleged_offender")],
         category="domestic_violence",
         level=2,

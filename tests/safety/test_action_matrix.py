@@ -44,14 +44,14 @@ TAKES_THE_ALERT = frozenset({"colleague", "supervisor", "administrator"})  # tea
 # --- records in the state each action needs ------------------------------------------------------------
 def case(world, actor):
     referral = file_referral(world, by=world.integration if actor == "integration" else None)
-    referral_services.accept_referral(world.worker, referral, world.worker)
+    referral_services.accept_referral(actor=world.worker, referral=referral, worker=world.worker)
     return referral
 
 
 def planned(world, actor):
     return services.plan_visit(
-        world.worker,
-        case(world, actor),
+        actor=world.worker,
+        referral=case(world, actor),
         workers=[world.worker],
         planned_start=timezone.now() + timedelta(hours=1),
         expected_minutes=60,
@@ -59,26 +59,26 @@ def planned(world, actor):
 
 
 def started(world, actor):
-    return services.start_visit(world.worker, planned(world, actor))
+    return services.start_visit(actor=world.worker, visit=planned(world, actor))
 
 
 def alarm(world, actor):
-    return services.raise_alarm(world.worker, started(world, actor))
+    return services.raise_alarm(actor=world.worker, visit=started(world, actor))
 
 
 def taken_alarm(world, actor):
     alert = alarm(world, actor)
-    return services.acknowledge_alert(world.supervisor, alert)
+    return services.acknowledge_alert(actor=world.supervisor, alert=alert)
 
 
 def escort(world, actor):
     visit = planned(world, actor)
-    return services.request_escort(world.worker, visit, needed_from=_hours(2), needed_until=_hours(3))
+    return services.request_escort(actor=world.worker, visit=visit, needed_from=_hours(2), needed_until=_hours(3))
 
 
 def event(world, actor):
     return services.report_hazard_event(
-        world.worker,
+        actor=world.worker,
         types=["intimidation"],
         occurred_at=timezone.now() - timedelta(hours=1),
         place="Doorstep",
@@ -88,7 +88,7 @@ def event(world, actor):
 
 def flagged(world, actor):
     referral = case(world, actor)
-    return services.add_risk_flag(world.worker, household=referral.household, type="weapon")
+    return services.add_risk_flag(actor=world.worker, household=referral.household, type="weapon")
 
 
 def follow_up(world, actor):
@@ -169,7 +169,7 @@ ACTIONS = [
         snapshot=state,
         changed=lambda w, b, a: len(a["events"]) == len(b["events"]) + 1 and last("events", a)[1] == w.worker.pk,
         service=lambda w, u, _: services.report_hazard_event(
-            u, worker=w.worker, types=["intimidation"], occurred_at=timezone.now(), place="Office", narrative="n"
+            actor=u, worker=w.worker, types=["intimidation"], occurred_at=timezone.now(), place="Office", narrative="n"
         ),
         page=lambda w, _: (
             reverse("safety:event_new"),
@@ -210,7 +210,7 @@ ACTIONS = [
         setup=event,
         snapshot=state,
         changed=lambda w, b, a: last("events", a)[2] == 1,
-        service=lambda w, u, e: services.update_hazard_event(u, e, media_report_count=1),
+        service=lambda w, u, e: services.update_hazard_event(actor=u, event=e, media_report_count=1),
     ),
     Action(
         "flag_for_review",
@@ -219,7 +219,7 @@ ACTIONS = [
         setup=event,
         snapshot=state,
         changed=lambda w, b, a: last("events", a)[3] == "Escort refused twice",
-        service=lambda w, u, e: services.flag_for_review(u, e, "Escort refused twice"),
+        service=lambda w, u, e: services.flag_for_review(actor=u, event=e, reason="Escort refused twice"),
         page=lambda w, e: (reverse("safety:event_review", args=[e.pk]), {"reason": "Escort refused twice"}),
     ),
     Action(
@@ -229,7 +229,7 @@ ACTIONS = [
         setup=follow_up,
         snapshot=state,
         changed=lambda w, b, a: any(row[1:] == ("done", "Counselling arranged") for row in a["follow_ups"]),
-        service=lambda w, u, i: services.update_follow_up(u, i, status="done", note="Counselling arranged"),
+        service=lambda w, u, i: services.update_follow_up(actor=u, item=i, status="done", note="Counselling arranged"),
         page=lambda w, i: (
             reverse("safety:follow_up", args=[i.pk]),
             {
@@ -249,7 +249,7 @@ ACTIONS = [
         snapshot=state,
         # A social worker's removal waits for a supervisor's approval (a pending request is the change).
         changed=lambda w, b, a: a["flags_ended"] == b["flags_ended"] + 1 or a["approvals"] == b["approvals"] + 1,
-        service=lambda w, u, flag: services.remove_risk_flag(u, flag, "The family moved away."),
+        service=lambda w, u, flag: services.remove_risk_flag(actor=u, flag=flag, reason="The family moved away."),
         page=lambda w, flag: (
             reverse("safety:flag_remove", args=[flag.pk]),
             {"reason": "The family moved away.", "next": "/"},
@@ -262,7 +262,7 @@ ACTIONS = [
         setup=case,
         snapshot=state,
         changed=lambda w, b, a: len(a["flags"]) == len(b["flags"]) + 1 and last("flags", a)[2] == "observation",
-        service=lambda w, u, r: services.add_risk_flag(u, household=r.household, type="weapon"),
+        service=lambda w, u, r: services.add_risk_flag(actor=u, household=r.household, type="weapon"),
         page=lambda w, r: (
             reverse("safety:flag_referral", args=[r.pk]),
             {"target": "household", "type": "weapon", "source": "observation", "note": "", "review_on": ""},
@@ -288,7 +288,7 @@ ACTIONS = [
         snapshot=state,
         changed=one_more("visits"),
         service=lambda w, u, r: services.plan_visit(
-            u, r, workers=[w.worker], planned_start=_hours(1), expected_minutes=60
+            actor=u, referral=r, workers=[w.worker], planned_start=_hours(1), expected_minutes=60
         ),
         page=lambda w, r: (
             reverse("safety:visit_plan", args=[r.pk]),
@@ -302,7 +302,7 @@ ACTIONS = [
         setup=planned,
         snapshot=state,
         changed=lambda w, b, a: last_visit(a)[1] == "started",
-        service=lambda w, u, v: services.start_visit(u, v),
+        service=lambda w, u, v: services.start_visit(actor=u, visit=v),
         page=visit_page("start"),
         api=visit_api("start"),
     ),
@@ -313,7 +313,7 @@ ACTIONS = [
         setup=started,
         snapshot=state,
         changed=lambda w, b, a: last_visit(a)[2] is not None,
-        service=lambda w, u, v: services.check_in(u, v, 30),
+        service=lambda w, u, v: services.check_in(actor=u, visit=v, extend_minutes=30),
         page=visit_page("check-in", lambda w: {"extend_minutes": 30}),
         api=visit_api("check-in", lambda w: {"extend_minutes": 30}),
     ),
@@ -324,7 +324,7 @@ ACTIONS = [
         setup=started,
         snapshot=state,
         changed=lambda w, b, a: last_visit(a)[1] == "checked_out",
-        service=lambda w, u, v: services.check_out(u, v),
+        service=lambda w, u, v: services.check_out(actor=u, visit=v),
         page=visit_page("check-out", lambda w: {"code": ""}),
         api=visit_api("check-out"),
     ),
@@ -335,7 +335,7 @@ ACTIONS = [
         setup=started,
         snapshot=state,
         changed=lambda w, b, a: len(a["alerts"]) == len(b["alerts"]) + 1 and last("alerts", a)[1] == "alarm",
-        service=lambda w, u, v: services.raise_alarm(u, v),
+        service=lambda w, u, v: services.raise_alarm(actor=u, visit=v),
         page=visit_page("alarm"),
         api=visit_api("alarm"),
     ),
@@ -346,7 +346,9 @@ ACTIONS = [
         setup=planned,
         snapshot=state,
         changed=lambda w, b, a: last_visit(a)[3] is not None,
-        service=lambda w, u, v: services.override_solo_visit(u, v, "Partner moved out; checked by phone"),
+        service=lambda w, u, v: services.override_solo_visit(
+            actor=u, visit=v, reason="Partner moved out; checked by phone"
+        ),
         page=visit_page("override", lambda w: {"reason": "Partner moved out; checked by phone"}),
     ),
     Action(
@@ -356,7 +358,9 @@ ACTIONS = [
         setup=planned,
         snapshot=state,
         changed=one_more("escorts"),
-        service=lambda w, u, v: services.request_escort(u, v, needed_from=_hours(2), needed_until=_hours(3)),
+        service=lambda w, u, v: services.request_escort(
+            actor=u, visit=v, needed_from=_hours(2), needed_until=_hours(3)
+        ),
         page=visit_page(
             "escort",
             lambda w: {"needed_from": _local(_hours(2)), "needed_until": _local(_hours(3)), "station": "", "note": ""},
@@ -370,7 +374,7 @@ ACTIONS = [
         setup=escort,
         snapshot=state,
         changed=lambda w, b, a: last("escorts", a)[1] == "accepted",
-        service=lambda w, u, e: services.answer_escort(u, e, True),
+        service=lambda w, u, e: services.answer_escort(actor=u, escort=e, accept=True),
         page=lambda w, e: (reverse("safety:escort_answer", args=[e.pk]), {"accept": "1", "reason": ""}),
         api=lambda w, e: (f"/api/escort-requests/{e.pk}/answer/", {"accept": True}),
     ),
@@ -382,7 +386,7 @@ ACTIONS = [
         setup=alarm,
         snapshot=state,
         changed=lambda w, b, a: last("alerts", a)[2] is not None,
-        service=lambda w, u, al: services.acknowledge_alert(u, al),
+        service=lambda w, u, al: services.acknowledge_alert(actor=u, alert=al),
         page=lambda w, al: (reverse("safety:alert_act", args=[al.pk, "acknowledge"]), {}),
         api=lambda w, al: (f"/api/safety-alerts/{al.pk}/acknowledge/", {}),
     ),
@@ -393,7 +397,7 @@ ACTIONS = [
         setup=taken_alarm,
         snapshot=state,
         changed=lambda w, b, a: last("alerts", a)[3] == "false_alarm",
-        service=lambda w, u, al: services.resolve_alert(u, al, "false_alarm"),
+        service=lambda w, u, al: services.resolve_alert(actor=u, alert=al, resolution="false_alarm"),
         page=lambda w, al: (
             reverse("safety:alert_act", args=[al.pk, "resolve"]),
             {"resolution": "false_alarm", "note": ""},
@@ -408,7 +412,7 @@ ACTIONS = [
         setup=lambda w, actor: None,
         snapshot=state,
         changed=one_more("duress_codes"),
-        service=lambda w, u, _: services.set_duress_code(u, "4321"),
+        service=lambda w, u, _: services.set_duress_code(user=u, code="4321"),
         page=lambda w, _: (reverse("safety:duress_code"), {"code": "4321"}),
     ),
 ]

@@ -29,7 +29,7 @@ def world(db):
 def token_client(user):
     """The API as the dispatch system uses it: with its token."""
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {mint_api_token(user)}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {mint_api_token(user=user)}")
     return client
 
 
@@ -49,22 +49,22 @@ def safety_records(world, *, filed_by=None):
     """A referral (filed by the dispatch account unless told), accepted by T1, with a flag on its
     household, a visit of two workers under way with an alarm raised, and a hazard event."""
     referral = file_referral(world, by=filed_by or world.integration)
-    referral_services.accept_referral(world.worker, referral, world.worker)
+    referral_services.accept_referral(actor=world.worker, referral=referral, worker=world.worker)
     flag = RiskFlag.objects.create(
         household=referral.household, type="weapon", source="police", note="Knife collection in the kitchen"
     )
     visit = services.plan_visit(
-        world.worker,
-        referral,
+        actor=world.worker,
+        referral=referral,
         workers=[world.worker, world.colleague],
         planned_start=timezone.now(),
         expected_minutes=60,
         address="No. 9, Secret Lane",
     )
-    services.start_visit(world.worker, visit)
-    alarm = services.raise_alarm(world.worker, visit)
+    services.start_visit(actor=world.worker, visit=visit)
+    alarm = services.raise_alarm(actor=world.worker, visit=visit)
     event = services.report_hazard_event(
-        world.worker,
+        actor=world.worker,
         types=["intimidation"],
         occurred_at=timezone.now() - timedelta(minutes=5),
         place="Doorstep",
@@ -131,7 +131,7 @@ def test_dispatch_token_cannot_take_or_resolve_an_alarm(world):
     dispatch = token_client(world.integration)
     due_before = HomeVisit.objects.get(pk=r.visit.pk).check_out_due_at
     assert dispatch.post(f"/api/safety-alerts/{r.alarm.pk}/acknowledge/").status_code == 404
-    services.acknowledge_alert(world.supervisor, r.alarm)
+    services.acknowledge_alert(actor=world.supervisor, alert=r.alarm)
     response = dispatch.post(f"/api/safety-alerts/{r.alarm.pk}/resolve/", {"resolution": "false_alarm"}, format="json")
     assert response.status_code == 404
     alarm = SafetyAlert.objects.get(pk=r.alarm.pk)
@@ -156,21 +156,27 @@ def test_dispatch_account_is_refused_every_safety_service(world, attempt):
     r = safety_records(world)
     dispatch = world.integration
     if attempt == "resolve":
-        services.acknowledge_alert(world.supervisor, r.alarm)
+        services.acknowledge_alert(actor=world.supervisor, alert=r.alarm)
     item = r.event.follow_ups.first()
     calls = {
-        "add_flag": lambda: services.add_risk_flag(dispatch, household=r.referral.household, type="weapon"),
-        "acknowledge": lambda: services.acknowledge_alert(dispatch, r.alarm),
-        "resolve": lambda: services.resolve_alert(dispatch, r.alarm, "false_alarm"),
+        "add_flag": lambda: services.add_risk_flag(actor=dispatch, household=r.referral.household, type="weapon"),
+        "acknowledge": lambda: services.acknowledge_alert(actor=dispatch, alert=r.alarm),
+        "resolve": lambda: services.resolve_alert(actor=dispatch, alert=r.alarm, resolution="false_alarm"),
         "plan_visit": lambda: services.plan_visit(
-            dispatch, r.referral, workers=[world.worker], planned_start=timezone.now(), expected_minutes=30
+            actor=dispatch,
+            referral=r.referral,
+            workers=[world.worker],
+            planned_start=timezone.now(),
+            expected_minutes=30,
         ),
-        "follow_up": lambda: services.update_follow_up(dispatch, item, status="done", note="closed by dispatch"),
+        "follow_up": lambda: services.update_follow_up(
+            actor=dispatch, item=item, status="done", note="closed by dispatch"
+        ),
         "report_event": lambda: services.report_hazard_event(
-            dispatch, worker=world.worker, types=["other"], occurred_at=timezone.now(), place="x", narrative="n"
+            actor=dispatch, worker=world.worker, types=["other"], occurred_at=timezone.now(), place="x", narrative="n"
         ),
-        "check_out": lambda: services.check_out(dispatch, r.visit),
-        "alarm": lambda: services.raise_alarm(dispatch, r.visit),
+        "check_out": lambda: services.check_out(actor=dispatch, visit=r.visit),
+        "alarm": lambda: services.raise_alarm(actor=dispatch, visit=r.visit),
     }
     counts = lambda: (  # noqa: E731
         RiskFlag.objects.count(),
@@ -196,16 +202,16 @@ def _visit_of_two_on_call_workers(world):
     for worker in (world.worker, world.colleague):
         f.OnCallShiftFactory(team=world.a.t1, worker=worker, starts_at=timezone.now() - timedelta(hours=1))
     referral = file_referral(world)
-    referral_services.accept_referral(world.worker, referral, world.worker)
+    referral_services.accept_referral(actor=world.worker, referral=referral, worker=world.worker)
     visit = services.plan_visit(
-        world.worker,
-        referral,
+        actor=world.worker,
+        referral=referral,
         workers=[world.worker, world.colleague],
         planned_start=timezone.now(),
         expected_minutes=60,
         address="No. 9, Secret Lane",
     )
-    return services.start_visit(world.worker, visit)
+    return services.start_visit(actor=world.worker, visit=visit)
 
 
 def _unread(user):
@@ -230,7 +236,7 @@ def _nothing_reaches(user, alert, outbox, unread_before):
 
 def test_the_duress_alarm_never_reaches_the_workers_of_the_visit(world, django_capture_on_commit_callbacks, mailoutbox):
     visit = _visit_of_two_on_call_workers(world)
-    services.set_duress_code(world.worker, "4321")
+    services.set_duress_code(user=world.worker, code="4321")
     unread = {w.pk: _unread(w) for w in (world.worker, world.colleague)}
     with django_capture_on_commit_callbacks(execute=True):
         url = reverse("safety:visit_act", args=[visit.pk, "check-out"])
@@ -248,7 +254,7 @@ def test_the_alarm_goes_to_the_supervisor_not_to_the_workers_of_the_visit(
     visit = _visit_of_two_on_call_workers(world)
     unread = {w.pk: _unread(w) for w in (world.worker, world.colleague)}
     with django_capture_on_commit_callbacks(execute=True):
-        alarm = services.raise_alarm(world.worker, visit)
+        alarm = services.raise_alarm(actor=world.worker, visit=visit)
     assert set(alarm.recipients.values_list("pk", flat=True)) == {world.supervisor.pk}
     for worker in (world.worker, world.colleague):
         _nothing_reaches(worker, alarm, mailoutbox, unread[worker.pk])
@@ -257,12 +263,12 @@ def test_the_alarm_goes_to_the_supervisor_not_to_the_workers_of_the_visit(
 @pytest.mark.parametrize("who", ["worker", "colleague"])
 def test_the_workers_of_the_visit_cannot_take_or_clear_its_alarm(world, who):
     visit = _visit_of_two_on_call_workers(world)
-    alarm = services.raise_alarm(world.worker, visit)
+    alarm = services.raise_alarm(actor=world.worker, visit=visit)
     with pytest.raises(PermissionDenied):
-        services.acknowledge_alert(getattr(world, who), alarm)
-    services.acknowledge_alert(world.supervisor, alarm)
+        services.acknowledge_alert(actor=getattr(world, who), alert=alarm)
+    services.acknowledge_alert(actor=world.supervisor, alert=alarm)
     with pytest.raises(PermissionDenied):
-        services.resolve_alert(getattr(world, who), alarm, "false_alarm")
+        services.resolve_alert(actor=getattr(world, who), alert=alarm, resolution="false_alarm")
     assert SafetyAlert.objects.get(pk=alarm.pk).resolution == ""
 
 
@@ -322,9 +328,9 @@ def test_filtering_flags_by_an_invisible_id_answers_like_a_missing_id(world):
 
 def test_an_escort_goes_only_to_a_station_of_the_visits_district(world, client):
     ours = file_referral(world)
-    referral_services.accept_referral(world.worker, ours, world.worker)
+    referral_services.accept_referral(actor=world.worker, referral=ours, worker=world.worker)
     visit = services.plan_visit(
-        world.worker, ours, workers=[world.worker], planned_start=timezone.now(), expected_minutes=30
+        actor=world.worker, referral=ours, workers=[world.worker], planned_start=timezone.now(), expected_minutes=30
     )
     start = timezone.localtime() + timedelta(hours=1)
     data = {
@@ -340,7 +346,11 @@ def test_an_escort_goes_only_to_a_station_of_the_visits_district(world, client):
     assert messages(foreign) == messages(missing) and messages(foreign)
     with pytest.raises(Exception) as refused:
         services.request_escort(
-            world.worker, visit, station=world.b.s1, needed_from=start, needed_until=start + timedelta(hours=1)
+            actor=world.worker,
+            visit=visit,
+            station=world.b.s1,
+            needed_from=start,
+            needed_until=start + timedelta(hours=1),
         )
     assert "station" in str(refused.value)
     assert not visit.escort_requests.exists()
@@ -350,10 +360,14 @@ def test_an_escort_goes_only_to_a_station_of_the_visits_district(world, client):
 
 def test_visit_workers_come_from_the_referrals_agency(world):
     ours = file_referral(world)
-    referral_services.accept_referral(world.worker, ours, world.worker)
+    referral_services.accept_referral(actor=world.worker, referral=ours, worker=world.worker)
     with pytest.raises(Exception) as refused:
         services.plan_visit(
-            world.worker, ours, workers=[world.worker_other], planned_start=timezone.now(), expected_minutes=30
+            actor=world.worker,
+            referral=ours,
+            workers=[world.worker_other],
+            planned_start=timezone.now(),
+            expected_minutes=30,
         )
     assert "workers" in str(refused.value)
     assert not HomeVisit.objects.exists()
@@ -362,7 +376,7 @@ def test_visit_workers_come_from_the_referrals_agency(world):
 # --- hole 12: follow-up owners come from the event's agency -------------------------------------------
 def _event(world):
     return services.report_hazard_event(
-        world.worker, types=["intimidation"], occurred_at=timezone.now(), place="Office", narrative="Threatened."
+        actor=world.worker, types=["intimidation"], occurred_at=timezone.now(), place="Office", narrative="Threatened."
     )
 
 
@@ -381,7 +395,7 @@ def test_a_follow_up_owner_outside_the_events_agency_is_refused(world, owner):
     )
     assert [m.message for m in foreign.context["messages"]] == [m.message for m in missing.context["messages"]]
     with pytest.raises(Exception) as refused:
-        services.update_follow_up(world.supervisor, item, owner=outsider)
+        services.update_follow_up(actor=world.supervisor, item=item, owner=outsider)
     assert "owner" in str(refused.value)
     assert FollowUpItem.objects.get(pk=item.pk).owner is None
 
@@ -392,7 +406,7 @@ def test_a_follow_up_owner_is_an_active_user_of_the_agency(world):
     world.worker_same_parent.is_active = False
     world.worker_same_parent.save()
     with pytest.raises(Exception):
-        services.update_follow_up(world.supervisor, item, owner=world.worker_same_parent)
+        services.update_follow_up(actor=world.supervisor, item=item, owner=world.worker_same_parent)
     page_as(world.supervisor).post(
         reverse("safety:follow_up", args=[item.pk]),
         {

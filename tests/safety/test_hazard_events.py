@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 def report(world, days_ago=0, injury="minor", media=0, worker=None, **extra):
     return services.report_hazard_event(
-        world.worker,
+        actor=world.worker,
         worker=worker,
         types=["physical_attack"],
         occurred_at=timezone.now() - timedelta(days=days_ago),
@@ -40,7 +40,7 @@ def test_second_injury_at_the_same_team_within_30_days_is_major(world, gap, majo
 def test_injury_at_another_team_does_not_count(world):
     other_worker = f.SocialWorkerFactory()
     services.report_hazard_event(
-        other_worker, types=["intimidation"], occurred_at=timezone.now(), place="x", injury="minor", narrative="n"
+        actor=other_worker, types=["intimidation"], occurred_at=timezone.now(), place="x", injury="minor", narrative="n"
     )
     assert not report(world).is_major
 
@@ -67,8 +67,8 @@ def test_a_death_is_major_and_alerts_agency_head_and_safety_contact(world, djang
 def test_supervisor_flag_for_review_needs_a_reason(world):
     event = report(world, injury="none")
     with pytest.raises(Exception):
-        services.flag_for_review(world.supervisor, event, "  ")
-    services.flag_for_review(world.supervisor, event, "Escort was refused twice")
+        services.flag_for_review(actor=world.supervisor, event=event, reason="  ")
+    services.flag_for_review(actor=world.supervisor, event=event, reason="Escort was refused twice")
     event.refresh_from_db()
     assert event.is_major and "review" in event.major_reasons
 
@@ -165,9 +165,9 @@ def test_a_risk_flag_on_an_address_alone_is_kept_with_its_address(world):
 
     place = "No. 9, Alley 3, Heping Rd."
     referral = referral_services.submit_referral(
-        world.officer, persons=[({"name": "Lee"}, "subject")], **referral_data(incident_place=place)
+        actor=world.officer, persons=[({"name": "Lee"}, "subject")], **referral_data(incident_place=place)
     )
     Referral.objects.filter(pk=referral.pk).update(household=None)
     referral.refresh_from_db()
-    flag = services.add_risk_flag(world.worker, referral=referral, type="weapon")
+    flag = services.add_risk_flag(actor=world.worker, referral=referral, type="weapon")
     assert RiskFlag.objects.get(pk=flag.pk).address_key == normalise_address(place) != ""

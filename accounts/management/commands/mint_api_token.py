@@ -17,7 +17,7 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"No user {username!r}.")
         try:
-            token = services.mint_api_token(user, days=days)
+            token = services.mint_api_token(user=user, days=days)
         except (PermissionDenied, ValueError) as exc:
             raise CommandError(str(exc)) from exc
         self.stderr.write(f"Token for {username}; it is shown only now and expires in {days or 'the default'} days:")

@@ -56,7 +56,7 @@ def anonymise(referrals):
     )
     Household.objects.filter(pk__in=households).update(label="", address="", address_key="")
     for forget in hooks.get_hooks(hooks.PERSONS_ANONYMISED):  # other apps' notes about these people
-        forget(people, households)
+        forget(people=people, households=households)
     for history, pks in (("ReferralHistory", ids), ("PersonEvent", people), ("HouseholdEvent", households)):
         apps.get_model("referrals", history).objects.filter(pgh_obj_id__in=pks).delete()
 
@@ -69,4 +69,3 @@ def _no_longer_needed(ids):
     households = set(Referral.objects.filter(pk__in=ids, household__isnull=False).values_list("household", flat=True))
     households -= set(retained.filter(household__in=households).values_list("household", flat=True))
     return sorted(people), sorted(households)
-
