@@ -10,9 +10,9 @@ from accounts.demo import Summary
 from accounts.models import User
 from accounts.navigation import item
 from referrals import demo, household, services
-from referrals.services import retention as referral_retention
 from referrals.models import Referral
 from referrals.services import lifecycle
+from referrals.services import retention as referral_retention
 
 R = User.Role
 
