@@ -309,13 +309,20 @@ def _organisation(tag):
     beat = Beat.objects.create(station=station, code=f"B{tag}", officer=users["officer"])
     poc = PersonOfConcern.objects.create(station=station, beat=beat, name=f"POC {tag}", address="x")
     patrol = patrol_services
-    beat_change = patrol.change_beat_hours(users["officer"], beat, Decimal("1"), "fewer households")
-    patrol_visit = patrol.record_visit(users["officer"], poc, outcome="met")
+    beat_change = patrol.change_beat_hours(
+        actor=users["officer"], beat=beat, new_hours=Decimal("1"), reason="fewer households"
+    )
+    patrol_visit = patrol.record_visit(actor=users["officer"], person=poc, outcome="met")
     location = KeyLocation.objects.create(station=station, type="vacant_house", name=f"House {tag}", address="y")
     activity = patrol.log_activity(
-        users["officer"], station, kind="briefing", held_on=timezone.localdate(), place="hall", attendees=10
+        actor=users["officer"],
+        station=station,
+        kind="briefing",
+        held_on=timezone.localdate(),
+        place="hall",
+        attendees=10,
     )
-    report = patrol.open_report(station, timezone.localdate())
+    report = patrol.open_report(station=station, month=timezone.localdate())
     return SimpleNamespace(
         beat=beat,
         poc=poc,
