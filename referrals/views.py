@@ -17,6 +17,7 @@ from accounts.models import AccessLog, Approval, Organization, User
 from accounts.services import log_access, log_search
 from accounts.visibility import get_visible_or_404, require_role
 from referrals import forms, household, lookups, prefill, selectors, services
+from referrals.filters import ReferralListFilters
 from referrals.models import (
     OUTCOME_NEXT_STEP,
     STATUS_CODES,
@@ -347,13 +348,15 @@ def _visible_escalation(user, pk, visible):
 @login_required
 def search(request):
     form = forms.SearchForm(request.GET or None)
+    filters = ReferralListFilters(request.GET or None, user=request.user)
     results = None
-    if form.is_valid() and form.cleaned_data["q"]:
-        results = _page(request, selectors.search(request.user, form.cleaned_data["q"]))
-        log_search(request, form.cleaned_data["q"], results.paginator.count)
-    return render(
-        request, "referrals/search.html", {"form": form, "page": results, "query": _query_without_page(request)}
-    )
+    if form.is_valid() and (form.cleaned_data["q"] or filters.is_active()):
+        term = form.cleaned_data["q"] or _query_without_page(request)
+        found = selectors.search(request.user, term) if form.cleaned_data["q"] else selectors.listed(request.user)
+        results = _page(request, filters.apply(found))
+        log_search(request, term, results.paginator.count)
+    context = {"form": form, "filters": filters, "page": results, "query": _query_without_page(request)}
+    return render(request, "referrals/search.html", context)
 
 
 def _export(request, qs, name):
