@@ -165,6 +165,6 @@ def expired(cutoff):
 hooks.register(
     hooks.RETENTION,
     retention.RecordType(
-        RECORD_TYPE, "form drafts", 14, lambda cutoff: expired(cutoff), retention.delete_rows, action="deleted"
+        RECORD_TYPE, "form drafts", 14, lambda *, cutoff: expired(cutoff), retention.delete_rows, action="deleted"
     ),
 )

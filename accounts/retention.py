@@ -25,8 +25,8 @@ class RecordType:
     name: str
     label: str
     default_days: int
-    expired: Callable  # expired(cutoff) -> queryset of records past their period, not yet disposed of
-    dispose: Callable  # dispose(list of records) -> None; anonymise or delete them
+    expired: Callable  # expired(*, cutoff) -> queryset of records past their period, not yet disposed of
+    dispose: Callable  # dispose(*, records) -> None; anonymise or delete them
     key_field: str = "pk"  # how a legal hold names the record
     action: str = "anonymised"  # or "deleted"
 
@@ -59,7 +59,7 @@ def run(now=None, *, dry_run=False):
                 "record_key", flat=True
             )
         )
-        expired = record_type.expired(now - timedelta(days=days))
+        expired = record_type.expired(cutoff=now - timedelta(days=days))
         on_hold = expired.filter(**{f"{record_type.key_field}__in": held}).count() if held else 0
         candidates = expired.exclude(**{f"{record_type.key_field}__in": held}) if held else expired
         done = candidates.count() if dry_run else _dispose_in_batches(record_type, candidates)
@@ -78,7 +78,7 @@ def _dispose_in_batches(record_type, queryset):
             batch = list(queryset.order_by("pk")[:BATCH])
             if not batch:
                 return done
-            record_type.dispose(batch)
+            record_type.dispose(records=batch)
         done += len(batch)
 
 
@@ -91,33 +91,33 @@ def due_today(now=None):
 
 
 # --- record types of the accounts app --------------------------------------------------------
-def _access_log_expired(cutoff):
+def _access_log_expired(*, cutoff):
     from accounts.models import AccessLog
 
     return AccessLog.objects.filter(at__lt=cutoff)
 
 
-def _delete_access_log(rows):
+def _delete_access_log(*, records):
     import pgtrigger
 
     from accounts.models import AccessLog
 
     # The access log is append-only; its own retention period is the one exception.
     with pgtrigger.ignore("accounts.AccessLog:access_log_append_only"):
-        AccessLog.objects.filter(pk__in=[r.pk for r in rows])._raw_delete(AccessLog.objects.db)
+        AccessLog.objects.filter(pk__in=[r.pk for r in records])._raw_delete(AccessLog.objects.db)
 
 
-def _notifications_expired(cutoff):
+def _notifications_expired(*, cutoff):
     from accounts.models import Notification
 
     return Notification.objects.filter(created_at__lt=cutoff)
 
 
-def delete_rows(rows):
-    type(rows[0]).objects.filter(pk__in=[r.pk for r in rows]).delete()
+def delete_rows(*, records):
+    type(records[0]).objects.filter(pk__in=[r.pk for r in records]).delete()
 
 
-def _deliveries_expired(cutoff):
+def _deliveries_expired(*, cutoff):
     from accounts.models import WebhookDelivery
 
     return WebhookDelivery.objects.filter(created_at__lt=cutoff).exclude(state=WebhookDelivery.State.PENDING)

@@ -380,3 +380,6 @@ APPROVALS = env.list(
     ],
 )
 OFFICERS_SEE_STATION_REFERRALS = env.bool("OFFICERS_SEE_STATION_REFERRALS", default=True)
+# The dashboard tiles' targets (dashboards/targets.py has the defaults), overridden per figure, e.g.
+# DASHBOARD_TARGETS='{"on_time": {"green": 95, "amber": 85}, "overdue_now": {"amber": 2}}'.
+DASHBOARD_TARGETS = env.json("DASHBOARD_TARGETS", default={})

@@ -8,13 +8,14 @@ The number of queries is fixed: it does not grow with the number of rows.
 from datetime import timedelta
 
 from django.db import connection
-from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
+from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from patrols.models import CommunityActivity, KeyLocation, MonthlyReport, PatrolVisit, PersonOfConcern
+from referrals import filters as referral_filters
 from referrals.models import AWAITING_ACK, OPEN_STATUSES, Category, DeclineReason, Referral, ReferralEvent, Status
 from safety.models import EscortRequest, FollowUpItem, HazardEvent, HazardType, SafetyAlert
 
@@ -54,18 +55,8 @@ def _pct(part, whole):
 
 
 # --- referrals -------------------------------------------------------------------------------
+# The acknowledgement conditions are the referral list's filters, so a figure and its list agree.
 Kind = ReferralEvent.Kind
-# The acknowledgement clock restarts when a referral moves to another team by hand.
-CLOCK_RESTARTS = (Kind.TRANSFERRED, Kind.REDIRECTED)
-# The receiving team answers a referral by acknowledging it (accepting acknowledges) or by declining it.
-ANSWERS = (Kind.ACKNOWLEDGED, Kind.DECLINED)
-
-
-def _first_event(kinds, after=None):
-    events = ReferralEvent.objects.filter(referral=OuterRef("pk"), kind__in=kinds)
-    if after is not None:
-        events = events.filter(at__gte=OuterRef(after))
-    return Subquery(events.order_by("at", "pk").values("at")[:1])
 
 
 def acknowledgement_figures(due):
@@ -75,22 +66,10 @@ def acknowledgement_figures(due):
     deadline of its current clock (which restarts on a transfer or redirect). One never answered
     is late. One the police cancelled before its deadline, unanswered, was withdrawn: not counted.
     """
-    last_restart = Subquery(
-        ReferralEvent.objects.filter(referral=OuterRef("pk"), kind__in=CLOCK_RESTARTS)
-        .order_by("-at", "-pk")
-        .values("at")[:1]
-    )
-    rows = due.annotate(clock_start=Coalesce(last_restart, F("filed_at"))).annotate(
-        answered_at=_first_event(ANSWERS, after="clock_start"),
-        cancelled_at=_first_event((Kind.CANCELLED,)),
-    )
-    counts = rows.aggregate(
+    counts = referral_filters.with_answer(due).aggregate(
         due=Count("pk"),
-        withdrawn=Count(
-            "pk",
-            filter=Q(status=Status.CANCELLED, answered_at__isnull=True, cancelled_at__lte=F("ack_due_at")),
-        ),
-        on_time=Count("pk", filter=Q(answered_at__lte=F("ack_due_at"))),
+        withdrawn=Count("pk", filter=referral_filters.WITHDRAWN),
+        on_time=Count("pk", filter=referral_filters.ON_TIME),
         unacknowledged=Count("pk", filter=Q(status__in=AWAITING_ACK)),
     )
     counted = counts["due"] - counts["withdrawn"]
@@ -129,8 +108,7 @@ def timing_figures(referrals):
 def referral_figures(referrals, due, now=None):
     """``referrals``: visible referrals filed in the period (and matching the filters);
     ``due``: those whose acknowledgement deadline fell in the period (see acknowledgement_figures)."""
-    now = now or timezone.now()
-    overdue_now = Q(status__in=AWAITING_ACK, ack_due_at__lt=now)
+    overdue_now = referral_filters.overdue_now(now)
     totals = referrals.aggregate(
         total=Count("pk"),
         after_hours=Count("pk", filter=Q(after_hours=True)),
@@ -212,10 +190,66 @@ def caseload_figures(referrals, teams):
     )
     open_referrals = referrals.filter(status__in=OPEN_STATUSES)
     counts = open_referrals.aggregate(
-        unassigned=Count("pk", filter=Q(assigned_worker__isnull=True)),
+        unassigned=Count("pk", filter=referral_filters.unassigned()),
         needs_reassignment=Count("pk", filter=Q(needs_reassignment=True)),
     )
     return {"workers": workers, **counts}
+
+
+# A first missed check-out alert (its escalations are further levels of the same); alarms and duress codes.
+MISSED_CHECK_OUT = Q(kind=SafetyAlert.Kind.MISSED_CHECK_OUT, level=1)
+ALARM = Q(kind__in=[SafetyAlert.Kind.ALARM, SafetyAlert.Kind.DURESS])
+
+
+def headline_figures(qs, *, show_social, show_police, now=None):
+    """The figures of the dashboard's tiles for one period, from the same querysets and conditions as
+    the sections' figures, in a fixed number of queries (at most five): the tiles' previous period."""
+    now = now or timezone.now()
+    counts = qs["referrals"].aggregate(
+        total=Count("pk"),
+        overdue=Count("pk", filter=referral_filters.overdue_now(now)),
+        unassigned=Count("pk", filter=referral_filters.unassigned()),
+    )
+    acknowledgement = acknowledgement_figures(qs["due"])
+    figures = {
+        "total": counts["total"],
+        "on_time_pct": acknowledgement["on_time_pct"],
+        "on_time": acknowledgement["on_time"],
+        "due": acknowledgement["due"],
+        "late": acknowledgement["late"],
+        "overdue": counts["overdue"],
+        "unacknowledged": acknowledgement["unacknowledged"],
+    }
+    if show_social:
+        alerts = qs["alerts"].aggregate(missed=Count("pk", filter=MISSED_CHECK_OUT), alarms=Count("pk", filter=ALARM))
+        figures["unassigned"] = counts["unassigned"]
+        figures["major"] = qs["events"].filter(is_major=True).count()
+        figures["safety_alerts"] = alerts["missed"] + alerts["alarms"]
+    if show_police:
+        figures["persons_overdue"] = qs["persons"].filter(active=True, next_due_on__lt=timezone.localdate(now)).count()
+    return figures
+
+
+def headline_from(figures):
+    """The headline figures read from the sections' figures of the same period (no query): the
+    dashboard's own period uses these, the previous period ``headline_figures``; both count alike."""
+    r, a = figures["referrals"], figures["referrals"]["acknowledgement"]
+    headline = {
+        "total": r["totals"]["total"],
+        "on_time_pct": a["on_time_pct"],
+        "on_time": a["on_time"],
+        "due": a["due"],
+        "late": a["late"],
+        "overdue": r["totals"]["overdue"],
+        "unacknowledged": a["unacknowledged"],
+    }
+    if "safety" in figures:
+        headline["unassigned"] = figures["caseload"]["unassigned"]
+        headline["major"] = figures["safety"]["major"]
+        headline["safety_alerts"] = figures["safety"]["missed_check_outs"] + figures["safety"]["alarms"]
+    if "patrols" in figures:
+        headline["persons_overdue"] = figures["patrols"]["persons"]["overdue"]
+    return headline
 
 
 # --- safety ---------------------------------------------------------------------------------
@@ -238,8 +272,8 @@ def safety_figures(events, escorts, alerts, follow_ups):
         unanswered=Count("pk", filter=Q(status=EscortRequest.Status.REQUESTED, respond_by__lt=timezone.now())),
     )
     a = alerts.aggregate(
-        missed_check_outs=Count("pk", filter=Q(kind=SafetyAlert.Kind.MISSED_CHECK_OUT, level=1)),
-        alarms=Count("pk", filter=Q(kind__in=[SafetyAlert.Kind.ALARM, SafetyAlert.Kind.DURESS])),
+        missed_check_outs=Count("pk", filter=MISSED_CHECK_OUT),
+        alarms=Count("pk", filter=ALARM),
     )
     return {
         "by_month": by_month,
@@ -387,6 +421,7 @@ DEFINITIONS = {
     "escort_unanswered": _("Share of the escort requests made in the period still unanswered past the reply deadline."),
     "missed_check_outs": _("First missed check-out alerts raised in the period."),
     "alarms": _("Alarm and duress alerts raised in the period."),
+    "safety_alerts": _("First missed check-out alerts and alarm or duress alerts raised in the period."),
     "hazards": _("Hazard events that occurred in the period by month, major ones, and by type (one may have several)."),
     # community policing
     "visits": _("Patrol visits recorded in the period."),

@@ -7,7 +7,6 @@ import pygal
 from csp.decorators import csp_exempt
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -18,9 +17,10 @@ from accounts import approvals, timers, validation
 from accounts.access_log import log_access
 from accounts.exports import table_response
 from accounts.models import AccessLog, District, Notification, Organization, TimerRun, User
-from dashboards import selectors
+from dashboards import selectors, tiles
 from patrols import selectors as patrol_selectors
 from patrols import services as patrol_services
+from referrals import filters as referral_filters
 from referrals import selectors as referral_selectors
 from referrals.models import OPEN_STATUSES, Category, DeclineReason, Status
 from safety.models import HazardType, HomeVisit
@@ -49,21 +49,11 @@ class DashboardFilters(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        if user.is_administrator:
-            return
-        org = user.organization
-        if org is None:
-            for name in ("district", "station", "team"):
-                self.fields[name].queryset = self.fields[name].queryset.none()
-            return
-        # Only what lies within the viewer's subtree, and the stations its teams serve.
-        served = Q(path__startswith=org.path) | Q(team_matches__team__path__startswith=org.path)
-        reach = Organization.objects.filter(served).values("pk")
-        stations = self.fields["station"].queryset
-        self.fields["station"].queryset = stations.filter(pk__in=reach)
-        self.fields["team"].queryset = self.fields["team"].queryset.filter(path__startswith=org.path)
-        districts = Organization.objects.filter(pk__in=reach, district__isnull=False).values("district")
-        self.fields["district"].queryset = self.fields["district"].queryset.filter(pk__in=districts)
+        # Only what lies within the viewer's subtree, and the stations its teams serve (as the referral list).
+        districts, stations, teams = referral_filters.reach(user)
+        self.fields["district"].queryset = districts
+        self.fields["station"].queryset = stations
+        self.fields["team"].queryset = teams
 
     def period(self):
         """(start, end, filters) of the dashboard. A filter the form refuses (an id that does not
@@ -92,7 +82,7 @@ def _require_supervisor(user):
         raise Http404
 
 
-def _figures(request):
+def _figures(request, with_tiles=False):
     form = DashboardFilters(request.GET or None, user=request.user)
     start, end, filters = form.period()
     qs = selectors.querysets_for(request.user, start, end, filters)
@@ -127,6 +117,20 @@ def _figures(request):
         for row in evaluation:
             row.grade = patrol_services.grade(total=row.total, false_figures=row.false_figures)
         figures["evaluation"], figures["evaluation_period"] = evaluation, period
+    if with_tiles:
+        # The headline figures, and the same for the period of equal length just before, to compare.
+        scope = {"show_social": show_social, "show_police": show_police}
+        before = tiles.previous_period(start, end)
+        headline = selectors.headline_from(figures)
+        previous = selectors.headline_figures(selectors.querysets_for(user, *before, filters), **scope)
+        last_day = (end - timedelta(days=1)).date()
+        figures["tiles"] = tiles.build(headline, previous, start=start.date(), end=last_day, filters=filters, **scope)
+        figures["previous_start"], figures["previous_end"] = before[0], before[1] - timedelta(days=1)
+        filed = {"filed_from": start.date().isoformat(), "filed_to": last_day.isoformat()}
+        figures["drill_filed"] = tiles.list_url(**filed, **tiles.scope_params(filters))
+        figures["drill_open"] = tiles.list_url(
+            **filed, **tiles.scope_params(filters), condition=referral_filters.Condition.OPEN
+        )
     return figures
 
 
@@ -137,7 +141,7 @@ def _invalid(form):
 @login_required
 def dashboard(request):
     _require_supervisor(request.user)
-    figures = _figures(request)
+    figures = _figures(request, with_tiles=not request.GET.get("export"))
     invalid = _invalid(figures["form"])  # shown with the default period and the filters' errors
     export = request.GET.get("export")
     if export and invalid:

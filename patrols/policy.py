@@ -80,7 +80,9 @@ RULES = {
     "evaluate": rule(_("Only precinct or department supervisors evaluate units."), on_record=False, **UNIT_HEAD),
     # Setting up a station's beats and persons of concern (in the admin): administrators only.
     "set_up": rule(
-        _("Only an administrator sets up beats, persons of concern and key locations."), administrator={ANY}
+        _("Only an administrator sets up beats, persons of concern and key locations."),
+        on_record=False,
+        administrator={ANY},
     ),
 }
 

@@ -97,6 +97,11 @@ def search(user, text):
     return qs.order_by("-filed_at")
 
 
+def listed(user):
+    """Every referral ``user`` may see, newest first: the referral list before its filters."""
+    return visible_referrals(user).order_by("-filed_at", "-id")
+
+
 def _is_phone(text):
     digits = normalise_phone(text)
     return len(digits) >= 6 and len(digits) >= len(re.sub(r"[\s()+-]", "", text)) - 1

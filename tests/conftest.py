@@ -72,6 +72,18 @@ def _clean_cache():
 
 
 @pytest.fixture
+def english(client, settings):
+    """Pages, messages and notices in English: the default language, the client's language cookie and the
+    active translation. The Traditional Chinese catalog is checked on its own (tests/test_project.py)."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
 def password():
     return factories.PASSWORD
 

@@ -26,6 +26,7 @@ officer_other, worker_other, supervisor_other, coordinator_other, station_head_o
 
 from types import SimpleNamespace
 
+import pytest
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
@@ -114,3 +115,21 @@ def file_referral(world, *, by=None, **fields):
     )
     assign_perm("referrals.view_referral", world.worker_granted, referral)
     return referral
+
+
+@pytest.fixture
+def two_districts(db):
+    """The two-district world above, for a test module's ``world``: ``world = two_districts``."""
+    return build_world()
+
+
+def step(when, action, actor, referral, *args, **kwargs):
+    """The service ``action`` by ``actor`` on ``referral`` with the clock at ``when``; further arguments in
+    the order of the service's signature (services take keywords only)."""
+    import inspect
+
+    import time_machine
+
+    names = [n for n in inspect.signature(action).parameters if n not in ("actor", "referral")]
+    with time_machine.travel(when, tick=False):
+        return action(actor=actor, referral=referral, **dict(zip(names, args, strict=False)), **kwargs)

@@ -16,17 +16,17 @@ REMOVED = "—"
 FINISHED = (Status.CLOSED, Status.DECLINED, Status.CANCELLED, Status.RE_REFERRED, Status.FAILED)
 
 
-def expired(cutoff):
+def expired(*, cutoff):
     finished_before = Q(closed_at__lt=cutoff) | Q(closed_at__isnull=True, updated_at__lt=cutoff)
     return Referral.objects.filter(finished_before, status__in=FINISHED).exclude(narrative=REMOVED)
 
 
-def anonymise(referrals):
+def anonymise(*, records):
     import pgtrigger
     from django.apps import apps
     from django.db import models
 
-    ids = [r.pk for r in referrals]
+    ids = [r.pk for r in records]
     Referral.objects.filter(pk__in=ids).update(
         narrative=REMOVED,
         incident_place="",

@@ -15,6 +15,7 @@ from accounts.exports import table_response
 from accounts.models import AccessLog, Organization
 from accounts.visibility import require_role
 from referrals import forms, selectors, services
+from referrals.filters import ReferralListFilters
 from referrals.models import (
     STATUS_CODES,
     Referral,
@@ -183,13 +184,15 @@ def _visible_escalation(user, pk, visible):
 @login_required
 def search(request):
     form = forms.SearchForm(request.GET or None)
+    filters = ReferralListFilters(request.GET or None, user=request.user)
     results = None
-    if form.is_valid() and form.cleaned_data["q"]:
-        results = _page(request, selectors.search(request.user, form.cleaned_data["q"]))
-        log_search(request, form.cleaned_data["q"], results.paginator.count)
-    return render(
-        request, "referrals/search.html", {"form": form, "page": results, "query": _query_without_page(request)}
-    )
+    if form.is_valid() and (form.cleaned_data["q"] or filters.is_active()):
+        term = form.cleaned_data["q"] or _query_without_page(request)
+        found = selectors.search(request.user, term) if form.cleaned_data["q"] else selectors.listed(request.user)
+        results = _page(request, filters.apply(found))
+        log_search(request, term, results.paginator.count)
+    context = {"form": form, "filters": filters, "page": results, "query": _query_without_page(request)}
+    return render(request, "referrals/search.html", context)
 
 
 def _export(request, qs, name):

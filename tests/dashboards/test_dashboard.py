@@ -19,15 +19,6 @@ pytestmark = pytest.mark.django_db
 URL = reverse("dashboards:dashboard")
 
 
-@pytest.fixture(autouse=True)
-def _english(client, settings):
-    from django.utils import translation
-
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    with translation.override("en"):
-        yield
-
-
 @pytest.fixture
 def seeded(db):
     station = f.StationFactory()
@@ -174,6 +165,7 @@ def test_dashboard_query_count_does_not_grow(seeded, client, django_assert_max_n
         ]
     )
     client.force_login(seeded["supervisor"])
+    # The sections' figures, and the tiles' headline figures of the period before, to compare.
     with django_assert_max_num_queries(40):
         assert client.get(URL).status_code == 200
 

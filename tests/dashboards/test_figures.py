@@ -4,7 +4,6 @@ Level-2 referrals (acknowledge within 24 hours, day and night) filed at fixed ti
 Friday 20 March 2026, 12:00 in Taipei, and the supervisor asks for March 2026.
 """
 
-import inspect
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,7 +17,7 @@ from django.utils import translation
 
 from dashboards import selectors
 from referrals import services
-from tests.world import build_world, file_referral
+from tests.world import build_world, file_referral, step
 
 pytestmark = pytest.mark.django_db
 URL = reverse("dashboards:dashboard")
@@ -29,13 +28,6 @@ MARCH = {"start": "2026-03-01", "end": "2026-03-31"}
 
 def at(day, hour, minute=0, month=3):
     return datetime(2026, month, day, hour, minute, tzinfo=TAIPEI)
-
-
-def step(when, action, actor, referral, *args, **kwargs):
-    """``action`` (a service) by ``actor`` on ``referral`` at ``when``; further arguments in signature order."""
-    names = [n for n in inspect.signature(action).parameters if n not in ("actor", "referral")]
-    with time_machine.travel(when, tick=False):
-        return action(actor=actor, referral=referral, **dict(zip(names, args)), **kwargs)
 
 
 def file_at(world, when, **fields):
@@ -150,11 +142,18 @@ def test_percentile_in_python_matches_percentile_cont():
 
 def test_every_figure_has_a_definition_on_hover_and_in_print(march, client):
     html = dashboard(client, march.administrator).content.decode()
-    figures = re.findall(r'<li title="([^"]+)"><span class="kpi" data-testid="(kpi-[a-z-]+)"', html)
+    # Every key figure, in a tile or in a section's list, sits in an item with its hover text...
+    items = re.findall(r'<li\b[^>]*\btitle="([^"]+)"[^>]*>(.*?)</li>', html, re.S)
+    figures = [
+        (title, testid)
+        for title, body in items
+        for testid in re.findall(r'class="kpi" data-testid="(kpi-[a-z-]+)"', body)
+    ]
     shown = set(re.findall(r'class="kpi" data-testid="(kpi-[a-z-]+)"', html))
-    assert shown and {testid for _, testid in figures} == shown  # every key figure has its hover text
-    for title, _ in figures:
-        assert f'<span class="definition">{title}</span>' in html  # and the same words for print
+    assert shown and {testid for _, testid in figures} == shown
+    assert {"kpi-total", "kpi-on-time", "kpi-overdue", "kpi-major", "kpi-poc-overdue"} <= shown
+    for title, body in items:
+        assert f'<span class="definition">{title}</span>' in body  # ...and the same words for print
     tables = re.findall(r'data-testid="table-([a-z]+)"><caption title="([^"]+)"', html)
     assert {key for key, _ in tables} == set(re.findall(r'data-testid="table-([a-z]+)"', html))
     assert html.count('<tr title="') == 2  # the two timing rows

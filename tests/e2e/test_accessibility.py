@@ -84,6 +84,7 @@ PAGES = [
     ("worker", "/safety/visits/{visit}/"),
     ("supervisor", "/"),
     ("supervisor", "/dashboards/"),
+    ("supervisor", "/referrals/search/?condition=open"),
     ("supervisor", "/referrals/escalations/"),
     ("administrator", "/"),
 ]

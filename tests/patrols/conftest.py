@@ -7,12 +7,8 @@ from tests import factories as f
 
 
 @pytest.fixture(autouse=True)
-def _english(client, settings):
-    from django.utils import translation
-
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    with translation.override("en"):
-        yield
+def _in_english(english):
+    """Every test here reads English (the ``english`` fixture, tests/conftest.py)."""
 
 
 @pytest.fixture

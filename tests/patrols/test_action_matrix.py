@@ -36,7 +36,7 @@ from patrols.models import (
 from referrals.models import Person
 from tests import action_matrix
 from tests.action_matrix import Action
-from tests.world import ACTORS, build_world
+from tests.world import ACTORS, two_districts
 
 pytestmark = pytest.mark.django_db
 
@@ -380,10 +380,7 @@ ALL = ACTIONS + STATION_ACTIONS + SET_UP_ACTIONS
 CASES = [(a, c) for a in ALL for c in a.channels()]
 
 
-@pytest.fixture
-def world(db, settings):
-    settings.LANGUAGE_CODE = "en"
-    return build_world()
+world = two_districts  # the two-district world (tests/world.py)
 
 
 @pytest.mark.parametrize("action,channel", CASES, ids=[f"{a.name.replace(' ', '_')}-{c}" for a, c in CASES])

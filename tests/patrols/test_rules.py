@@ -11,6 +11,7 @@ from accounts.models import Notification
 from patrols import selectors, services
 from patrols.models import Beat, EvaluationItem, KeyLocation, MonthlyReport, ReportReminder, SearchReport
 from tests import factories as f
+from tests.concurrency import run_concurrently
 
 pytestmark = pytest.mark.django_db
 TAIPEI = ZoneInfo("Asia/Taipei")
@@ -202,29 +203,13 @@ def test_evaluation_is_weighted_graded_and_ranked_in_its_peer_group(world):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_report_reminders_fire_once_with_two_concurrent_sweeps(world):
-    import threading
-
-    from django.db import connection
-
     stations = [f.StationFactory(parent=world.precinct, district=world.precinct.district) for _ in range(8)]
     for station in stations:
         f.SupervisorFactory(organization=station)
         services.open_report(station=station, month=date(2026, 10, 1))
     when = datetime(2026, 11, 11, 0, 1, tzinfo=TAIPEI)
-    barrier, results = threading.Barrier(2), []
-
-    def sweep():
-        try:
-            barrier.wait()
-            results.append(services.sweep_reports(now=when, batch=3))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=sweep) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = run_concurrently(*[lambda: services.sweep_reports(now=when, batch=3)] * 2)
+    assert all(isinstance(n, int) for n in results), results  # neither sweep failed on the other's locks
     while services.sweep_reports(now=when):
         pass
     assert ReportReminder.objects.filter(level=1).count() == 8

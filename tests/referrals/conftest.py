@@ -47,14 +47,5 @@ SUBJECT = ({"name": "Wang Xiaoming", "phone": "0933-111-222", "address": "No. 1,
 
 
 @pytest.fixture(autouse=True)
-def _english():
-    """Messages are asserted in English; the zh-Hant catalog is checked by tests/test_i18n."""
-    from django.utils import translation
-
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def _english_pages(client, settings):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+def _in_english(english):
+    """Every test here reads English (the ``english`` fixture, tests/conftest.py)."""

@@ -16,7 +16,7 @@ from referrals import services
 from referrals.models import Referral, ReferralEscalation, ReferralUserObjectPermission, StationTeamMatch
 from tests import action_matrix
 from tests.action_matrix import Action
-from tests.world import build_world, file_referral
+from tests.world import file_referral, two_districts
 
 pytestmark = pytest.mark.django_db
 
@@ -404,10 +404,7 @@ ORGANISATION_ACTIONS = [
 CASES = [(a, c) for a in ACTIONS + ORGANISATION_ACTIONS for c in a.channels()]
 
 
-@pytest.fixture
-def world(db, settings):
-    settings.LANGUAGE_CODE = "en"
-    return build_world()
+world = two_districts  # the two-district world (tests/world.py)
 
 
 @pytest.mark.parametrize("action,channel", CASES, ids=[f"{a.name}-{c}" for a, c in CASES])

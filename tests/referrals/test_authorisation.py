@@ -11,14 +11,12 @@ from rest_framework.test import APIClient
 from referrals import services
 from referrals.models import CaseNote, Referral, ReferralEvent, ReferralUserObjectPermission
 from tests.concurrency import run_concurrently
-from tests.world import build_world, file_referral
+from tests.world import build_world, file_referral, two_districts
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def world(db):
-    return build_world()
+world = two_districts  # the two-district world (tests/world.py)
 
 
 def api_as(user):

@@ -403,7 +403,6 @@ LINK_CASES = [(a, c) for a in LINK_ACTIONS for c in a.channels()]
 
 @pytest.mark.parametrize("action,channel", LINK_CASES, ids=[f"{a.name}-{c}" for a, c in LINK_CASES])
 def test_link_decisions_action_matrix(w, action, channel, settings):
-    settings.LANGUAGE_CODE = "en"
     failures = action_matrix.run(action, w, channel)
     assert not failures, "\n".join(failures)
 

@@ -7,14 +7,12 @@ from rest_framework.test import APIClient
 from accounts.models import AccessLog
 from referrals import services
 from referrals.models import CaseNote, ReferralEscalation, StationTeamMatch
-from tests.world import build_world, file_referral
+from tests.world import file_referral, two_districts
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def world(db):
-    return build_world()
+world = two_districts  # the two-district world (tests/world.py)
 
 
 @pytest.fixture

@@ -1,16 +1,15 @@
-import threading
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.core import mail
-from django.db import connection
 
 from accounts.models import Holiday, Notification
 from referrals import services
 from referrals.models import Referral, ReferralEscalation, SLAPolicy, Status
 from tests import factories as f
+from tests.concurrency import run_concurrently
 from tests.referrals.conftest import SUBJECT, referral_data
 
 TAIPEI = ZoneInfo("Asia/Taipei")
@@ -85,21 +84,7 @@ def test_a_stale_claim_cannot_fire_a_step_twice(world):
 def test_two_concurrent_sweeps_fire_each_escalation_exactly_once(world):
     referrals = [_level_one_at_night(world)[0] for _ in range(20)]
     when = datetime(2026, 11, 21, 0, 31, tzinfo=TAIPEI)
-    barrier = threading.Barrier(2)
-    results = []
-
-    def sweep():
-        try:
-            barrier.wait()
-            results.append(services.sweep_escalations(now=when, batch=3))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=sweep) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = run_concurrently(*[lambda: services.sweep_escalations(now=when, batch=3)] * 2)
     assert sum(results) == len(referrals)
     assert ReferralEscalation.objects.filter(level=1).count() == len(referrals)
     assert Notification.objects.filter(recipient=world.supervisor, kind="escalation").count() == len(referrals)

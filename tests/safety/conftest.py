@@ -11,13 +11,10 @@ from tests.referrals.factories import StationTeamMatchFactory
 
 
 @pytest.fixture(autouse=True)
-def _english(client, settings, tmp_path):
-    from django.utils import translation
-
+def _in_english(english, settings, tmp_path):
+    """Every test here reads English (the ``english`` fixture, tests/conftest.py); uploads go to a temporary
+    folder."""
     settings.MEDIA_ROOT = tmp_path
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from safety import services
 from safety.models import DuressCode, EscortRequest, FollowUpItem, HazardEvent, HomeVisit, RiskFlag, SafetyAlert
 from tests import action_matrix
 from tests.action_matrix import Action
-from tests.world import ACTORS, build_world, file_referral
+from tests.world import ACTORS, file_referral, two_districts
 
 pytestmark = pytest.mark.django_db
 
@@ -420,10 +420,7 @@ ACTIONS = [
 CASES = [(a, c) for a in ACTIONS for c in a.channels()]
 
 
-@pytest.fixture
-def world(db, settings):
-    settings.LANGUAGE_CODE = "en"
-    return build_world()
+world = two_districts  # the two-district world (tests/world.py)
 
 
 @pytest.mark.parametrize("action,channel", CASES, ids=[f"{a.name}-{c}" for a, c in CASES])

@@ -14,16 +14,14 @@ from accounts.services import mint_api_token
 from referrals import services as referral_services
 from safety import services
 from safety.models import FollowUpItem, HazardEvent, HomeVisit, RiskFlag, SafetyAlert
-from tests.world import build_world, file_referral
+from tests.world import file_referral, two_districts
 
 pytestmark = pytest.mark.django_db
 
 SECRETS = ("Knife collection", "No. 9, Secret Lane", "Threatened at the door")
 
 
-@pytest.fixture
-def world(db):
-    return build_world()
+world = two_districts  # the two-district world (tests/world.py)
 
 
 def token_client(user):

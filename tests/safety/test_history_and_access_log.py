@@ -7,14 +7,12 @@ from rest_framework.test import APIClient
 from accounts.models import AccessLog
 from safety.models import EscortRequest, FollowUpItem, HazardEvent, HomeVisit, RiskFlag, SafetyAlert
 from tests.safety.test_authorisation import safety_records
-from tests.world import build_world
+from tests.world import two_districts
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def world(db):
-    return build_world()
+world = two_districts  # the two-district world (tests/world.py)
 
 
 @pytest.fixture

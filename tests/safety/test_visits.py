@@ -1,10 +1,8 @@
-import threading
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -12,6 +10,7 @@ from accounts.models import Notification
 from safety import services
 from safety.models import EscortRequest, HomeVisit, SafetyAlert
 from tests import factories as f
+from tests.concurrency import run_concurrently
 from tests.safety.conftest import flag_household, soon
 
 pytestmark = pytest.mark.django_db
@@ -126,21 +125,7 @@ def test_acknowledging_stops_further_steps_and_resolve_needs_a_reason(world):
 def test_each_step_fires_exactly_once_with_two_concurrent_sweeps(world):
     visits = [_started(world) for _ in range(12)]
     when = max(v.expected_end_at for v in visits) + timedelta(minutes=15)
-    barrier = threading.Barrier(2)
-    results = []
-
-    def sweep():
-        try:
-            barrier.wait()
-            results.append(services.sweep_lone_workers(now=when, batch=2))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=sweep) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = run_concurrently(*[lambda: services.sweep_lone_workers(now=when, batch=2)] * 2)
     assert sum(results) == 12
     assert SafetyAlert.objects.filter(level=1).count() == 12
 
