@@ -43,7 +43,7 @@ def _alert_on_call(referral: Referral, actor: User, now: datetime) -> None:
 
 
 @transaction.atomic
-def transfer_referral(*, actor: User, referral: Referral, team: Organization | None, note: str) -> Referral:
+def transfer_referral(*, actor: User, referral: Referral, team: Organization, note: str) -> Referral:
     """Hand an open referral to another team: the SLA clock restarts, history stays."""
     _lock(referral)
     policy.require(actor, "transfer", referral)
@@ -53,7 +53,7 @@ def transfer_referral(*, actor: User, referral: Referral, team: Organization | N
 
 
 def _move_to_team(
-    actor: User, referral: Referral, team: Organization | None, note: str, kind: Kind = Kind.TRANSFERRED
+    actor: User, referral: Referral, team: Organization, note: str, kind: Kind = Kind.TRANSFERRED
 ) -> None:
     if team is None or team.kind != Organization.Kind.TEAM or not team.is_active:
         raise ValidationError({"team": _("Choose an active social-work team.")})
@@ -86,7 +86,7 @@ def _move_to_team(
 
 
 @transaction.atomic
-def dispatch_referral(*, actor: User, referral: Referral, team: Organization | None, note: str = "") -> Referral:
+def dispatch_referral(*, actor: User, referral: Referral, team: Organization, note: str = "") -> Referral:
     """A coordinator routes a referral from the district intake queue to a team."""
     _lock(referral)
     policy.require(actor, "dispatch", referral)
@@ -107,7 +107,7 @@ def dispatch_referral(*, actor: User, referral: Referral, team: Organization | N
 
 
 @transaction.atomic
-def redirect_referral(*, actor: User, referral: Referral, team: Organization | None, note: str) -> Referral:
+def redirect_referral(*, actor: User, referral: Referral, team: Organization, note: str) -> Referral:
     """Send a declined referral to another team (declined → submitted)."""
     _lock(referral)
     policy.require(actor, "redirect", referral)
