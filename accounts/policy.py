@@ -17,12 +17,20 @@ Visibility (what a user may *see*) stays in each model's ``visible_to(user)``: a
 cannot see never reaches a policy check, it answers 404 first.
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+    from django_stubs_ext import StrOrPromise
+
+    from accounts.models import Organization, User
 
 # Roles as the policy sees them: a supervisor of a police unit is a station head.
 OFFICER = "officer"
@@ -38,7 +46,7 @@ ROLES = (OFFICER, STATION_HEAD, SOCIAL_WORKER, SUPERVISOR, COORDINATOR, ADMINIST
 ANY = "any"
 
 
-def role_of(user) -> str:
+def role_of(user: User | AnonymousUser | None) -> str:
     """The policy role of ``user``; "" for anonymous or deactivated accounts (who may do nothing)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return ""
@@ -49,9 +57,21 @@ def role_of(user) -> str:
     return user.role
 
 
-def contains(org, other) -> bool:
+def contains(org: Organization | None, other: Organization | None) -> bool:
     """``other`` is ``org`` or lies below it in the organisation tree."""
     return org is not None and org.contains(other)
+
+
+class Who(TypedDict, total=False):
+    """Roles and the relations through which each may act: a table shared by several ``rule(**who)``."""
+
+    officer: Iterable[str]
+    station_head: Iterable[str]
+    social_worker: Iterable[str]
+    supervisor: Iterable[str]
+    intake_coordinator: Iterable[str]
+    administrator: Iterable[str]
+    integration: Iterable[str]
 
 
 @dataclass(frozen=True)
@@ -61,13 +81,19 @@ class Rule:
     who: Mapping[str, frozenset[str]]
     statuses: frozenset[str] = frozenset()  # empty: any status
     when: Callable[[Any], bool] | None = None  # a further condition on the record itself
-    when_refusal: Any = None  # what to say when that condition fails
-    refusal: Any = _("You are not allowed to do this.")
+    when_refusal: StrOrPromise | None = None  # what to say when that condition fails
+    refusal: StrOrPromise = _("You are not allowed to do this.")
     on_record: bool = True  # False: an action on the organisation (filing, re-matching), not on a record
 
 
 def rule(
-    refusal=None, *, statuses: Iterable[str] = (), when=None, when_refusal=None, on_record=True, **who: Iterable[str]
+    refusal: StrOrPromise | None = None,
+    *,
+    statuses: Iterable[str] = (),
+    when: Callable[[Any], bool] | None = None,
+    when_refusal: StrOrPromise | None = None,
+    on_record: bool = True,
+    **who: Iterable[str],
 ) -> Rule:
     """``rule(social_worker={"team"}, supervisor={"subtree"}, administrator={"any"}, statuses=OPEN)``."""
     kwargs = {"refusal": refusal} if refusal is not None else {}
@@ -84,16 +110,16 @@ def rule(
 @dataclass
 class Policy:
     rules: Mapping[str, Rule]
-    relations: Mapping[str, Callable[[Any, Any], bool]]
+    relations: Mapping[str, Callable[[User, Any], bool]]
     status_of: Callable[[Any], str] = field(default=lambda obj: getattr(obj, "status", ""))
-    not_now: Callable[[Any], Any] = field(
+    not_now: Callable[[Any], StrOrPromise] = field(
         default=lambda obj: (
             _("This record is %(status)s; that action is not possible now.")
             % {"status": obj.get_status_display() if hasattr(obj, "get_status_display") else ""}
         )
     )
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for action, r in self.rules.items():
             for role, rels in r.who.items():
                 if role not in ROLES:
@@ -102,16 +128,18 @@ class Policy:
                 if unknown:
                     raise ValueError(f"{action}: unknown relations {sorted(unknown)}")
 
-    def relation_holds(self, user, name: str, obj) -> bool:
+    def relation_holds(self, user: User, name: str, obj: object) -> bool:
         return name == ANY or bool(self.relations[name](user, obj))
 
-    def permits(self, user, action: str, obj) -> bool:
+    def permits(self, user: User | AnonymousUser | None, action: str, obj: object) -> bool:
         """Role × relation only: may ``user`` take ``action`` on ``obj`` at all?"""
         wanted = self.rules[action].who.get(role_of(user), frozenset())
+        if user is None or not user.is_authenticated:
+            return False  # no role, so no rule names them (as ``wanted`` is empty)
         # In the order RELATIONS declares them: cheap attribute tests first, queries last.
         return any(self.relation_holds(user, name, obj) for name in (ANY, *self.relations) if name in wanted)
 
-    def why_not_now(self, action: str, obj):
+    def why_not_now(self, action: str, obj: object) -> StrOrPromise | None:
         """None when the action exists in the record's current state, else the reason it does not."""
         r = self.rules[action]
         if r.statuses and self.status_of(obj) not in r.statuses:
@@ -120,10 +148,10 @@ class Policy:
             return r.when_refusal or self.not_now(obj)
         return None
 
-    def can(self, user, action: str, obj) -> bool:
+    def can(self, user: User | AnonymousUser | None, action: str, obj: object) -> bool:
         return self.permits(user, action, obj) and self.why_not_now(action, obj) is None
 
-    def require(self, user, action: str, obj) -> None:
+    def require(self, user: User | AnonymousUser | None, action: str, obj: object) -> None:
         """For services: refuse with ``PermissionDenied`` (role) or ``ValidationError`` (state)."""
         if not self.permits(user, action, obj):
             raise PermissionDenied(self.rules[action].refusal)
@@ -131,9 +159,9 @@ class Policy:
         if reason is not None:
             raise ValidationError(reason)
 
-    def allowed_actions(self, user, obj) -> set[str]:
+    def allowed_actions(self, user: User | AnonymousUser | None, obj: object) -> set[str]:
         return {a for a, r in self.rules.items() if r.on_record and self.can(user, a, obj)}
 
-    def table(self):
+    def table(self) -> list[tuple[str, str, list[str]]]:
         """(action, role, relations) rows, for the README and the permission-matrix report."""
         return [(a, role, sorted(rels)) for a, r in self.rules.items() for role, rels in sorted(r.who.items())]

@@ -1,9 +1,14 @@
 """State changes for accounts: notifications and their e-mail outbox."""
 
+from __future__ import annotations
+
 import contextvars
 import logging
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -11,7 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from accounts.models import Notification
+from accounts.models import Approval, Notification, Organization, User
+
+if TYPE_CHECKING:
+    from django.db.models import Model
+    from django_stubs_ext import StrOrPromise
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +28,7 @@ _inbox_only = contextvars.ContextVar("notifications_inbox_only", default=False)
 
 
 @contextmanager
-def inbox_only():
+def inbox_only() -> Iterator[None]:
     """Notices created inside go to the inbox without an e-mail (replaying the demo world's history)."""
     token = _inbox_only.set(True)
     try:
@@ -28,7 +37,9 @@ def inbox_only():
         _inbox_only.reset(token)
 
 
-def notify(*, recipients, kind, title, url="", email=True):
+def notify(
+    *, recipients: Iterable[User | None], kind: str, title: str, url: str = "", email: bool = True
+) -> list[Notification]:
     """Create one inbox entry per recipient and queue its e-mail after commit.
 
     ``title`` must carry minimum detail only (a reference and a status).
@@ -36,7 +47,9 @@ def notify(*, recipients, kind, title, url="", email=True):
     return notify_many(messages=[(recipients, title, url)], kind=kind, email=email)
 
 
-def notify_many(*, messages, kind, email=True):
+def notify_many(
+    *, messages: Iterable[tuple[Iterable[User | None], str, str]], kind: str, email: bool = True
+) -> list[Notification]:
     """Many notices in one insert: ``messages`` is a list of (recipients, title, url)."""
     from accounts import tasks  # local import: tasks import this module
 
@@ -44,7 +57,7 @@ def notify_many(*, messages, kind, email=True):
     email = email and not _inbox_only.get()
     rows = []
     for recipients, title, url in messages:
-        seen = set()
+        seen: set[int] = set()
         for user in recipients:
             if user is None or user.pk in seen or not user.is_active:
                 continue
@@ -63,14 +76,16 @@ def notify_many(*, messages, kind, email=True):
     created = Notification.objects.bulk_create(rows)
     for n in created:
         if n.email_state == Notification.EmailState.PENDING:
-            transaction.on_commit(lambda nid=n.pk: tasks.queue_email(nid))
+            transaction.on_commit(partial(tasks.queue_email, n.pk))
     return created
 
 
-def notify_about(*, recipients, reference, message, url, kind):
+def notify_about(
+    *, recipients: Iterable[User | None], reference: str, message: StrOrPromise, url: str, kind: str
+) -> None:
     """Notices titled "<reference>: <message>", each in its reader's language (minimum detail)."""
 
-    by_language = {}
+    by_language: dict[str, list[User]] = {}
     for user in recipients:
         if user is not None:
             by_language.setdefault(user.language or settings.LANGUAGE_CODE, []).append(user)
@@ -79,18 +94,18 @@ def notify_about(*, recipients, reference, message, url, kind):
             notify(recipients=users, kind=kind, title=f"{reference}: {message}", url=url)
 
 
-def mark_read(*, notification):
+def mark_read(*, notification: Notification) -> Notification:
     if notification.read_at is None:
         Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
         notification.read_at = timezone.now()
     return notification
 
 
-def mark_all_read(*, user):
+def mark_all_read(*, user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
 
 
-def mint_api_token(*, user, days=None):
+def mint_api_token(*, user: User, days: int | None = None) -> str:
     """A new API token for an integration account; returns the token (only its hash is stored)."""
     from django.core.exceptions import PermissionDenied
     from knox.models import AuthToken
@@ -106,11 +121,18 @@ def mint_api_token(*, user, days=None):
 
 # --- approvals ---------------------------------------------------------------------------------
 @transaction.atomic
-def request_approval(*, actor, kind, record, unit, summary, payload=None):
+def request_approval(
+    *,
+    actor: User,
+    kind: str,
+    record: Model,
+    unit: Organization | None,
+    summary: StrOrPromise,
+    payload: dict[str, Any] | None = None,
+) -> Approval:
     """Ask the supervisors above ``unit`` to approve ``actor``'s decision on ``record``.
     One pending request per record and kind: asking again replaces the details."""
     from accounts.directory import supervisors_of
-    from accounts.models import Approval
 
     approval, _created = Approval.objects.update_or_create(
         kind=kind,
@@ -135,12 +157,11 @@ def request_approval(*, actor, kind, record, unit, summary, payload=None):
 
 
 @transaction.atomic
-def decide_approval(*, actor, approval, approve, reason=""):
+def decide_approval(*, actor: User, approval: Approval, approve: bool, reason: str = "") -> Approval:
     """Approve (carry the decision out) or reject (with a reason) a pending request."""
     from django.core.exceptions import PermissionDenied, ValidationError
 
     from accounts import approvals
-    from accounts.models import Approval
 
     approval = Approval.objects.select_for_update().get(pk=approval.pk)
     if not approvals.may_decide(actor, approval):

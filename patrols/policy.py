@@ -10,15 +10,46 @@ Social work, intake coordinators and the dispatch account have no patrol action 
 see patrol records either: see ``patrols.models.police_scope``).
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 
-from accounts.policy import ANY, Policy, contains, rule
-from patrols.models import Beat, BeatHoursChange, Evaluation, KeyLocation, MonthlyReport, PersonOfConcern
+from accounts.models import Organization, User
+from accounts.policy import ANY, Policy, Who, contains, rule
+from patrols.models import (
+    Beat,
+    BeatHoursChange,
+    CommunityActivity,
+    Evaluation,
+    KeyLocation,
+    MissingPersonReport,
+    MonthlyReport,
+    PersonOfConcern,
+)
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
 POLICE_ONLY = _("Patrol records are for police only.")
 
+# The records the policy decides on: each belongs to a station (or, for an evaluation, to a unit).
+PatrolRecord = (
+    Beat
+    | BeatHoursChange
+    | CommunityActivity
+    | Evaluation
+    | KeyLocation
+    | MissingPersonReport
+    | MonthlyReport
+    | PersonOfConcern
+)
 
-def station_id_of(record):
+
+def station_id_of(record: PatrolRecord) -> int | None:
     if isinstance(record, BeatHoursChange):
         return record.beat.station_id
     if isinstance(record, Evaluation):
@@ -26,7 +57,7 @@ def station_id_of(record):
     return record.station_id
 
 
-def station_of(record):
+def station_of(record: PatrolRecord) -> Organization | None:
     if station_id_of(record) is None:
         return None
     if isinstance(record, BeatHoursChange):
@@ -36,13 +67,13 @@ def station_of(record):
     return record.station
 
 
-RELATIONS = {
+RELATIONS: dict[str, Callable[[User, PatrolRecord], bool]] = {
     "station": lambda u, r: u.organization_id is not None and u.organization_id == station_id_of(r),
     "unit": lambda u, r: contains(u.organization, station_of(r)),
 }
 
-UNIT_POLICE = {"officer": {"unit"}, "station_head": {"unit"}, "administrator": {ANY}}
-UNIT_HEAD = {"station_head": {"unit"}, "administrator": {ANY}}
+UNIT_POLICE: Who = {"officer": {"unit"}, "station_head": {"unit"}, "administrator": {ANY}}
+UNIT_HEAD: Who = {"station_head": {"unit"}, "administrator": {ANY}}
 
 RULES = {
     # Work on a station's records: visits, children found on a visit, inspections, beat hours.
@@ -87,7 +118,7 @@ RULES = {
 }
 
 # The record each action is taken on, for offering actions on a page or in the API.
-ACTIONS_ON = {
+ACTIONS_ON: dict[type[Model], tuple[str, ...]] = {
     PersonOfConcern: ("record_visit", "add_child"),
     KeyLocation: ("inspect_location",),
     Beat: ("change_hours",),
@@ -100,6 +131,6 @@ can = POLICY.can
 require = POLICY.require
 
 
-def allowed_actions(user, record) -> set[str]:
+def allowed_actions(user: User | AnonymousUser | None, record: Model) -> set[str]:
     """The actions a page or API client may offer ``user`` on ``record``."""
     return {action for action in ACTIONS_ON.get(type(record), ()) if POLICY.can(user, action, record)}

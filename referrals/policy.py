@@ -5,12 +5,15 @@ user still belongs to the referral's team, so a worker who moves team loses the 
 at once; ``granted`` is a colleague the case was shared with.
 """
 
+from collections.abc import Callable
+
 from django.utils.translation import gettext_lazy as _
 
-from accounts.policy import ANY, Policy, contains, rule
-from referrals.models import OPEN_STATUSES, Household, ReferralUserObjectPermission, Status
+from accounts.models import User
+from accounts.policy import ANY, Policy, Who, contains, rule
+from referrals.models import OPEN_STATUSES, Household, LinkRequest, Referral, ReferralUserObjectPermission, Status
 
-RELATIONS = {
+RELATIONS: dict[str, Callable[[User, Referral], bool]] = {
     # The officer who filed it, or the dispatch account that posted it.
     "filed": lambda u, r: (
         r.referring_officer_id == u.pk or (r.referring_officer_id is None and r.created_by_id == u.pk)
@@ -20,21 +23,21 @@ RELATIONS = {
     "station": lambda u, r: u.organization_id is not None and u.organization_id == r.referring_station_id,
     "team_subtree": lambda u, r: r.team_id is not None and contains(u.organization, r.team),
     "station_subtree": lambda u, r: contains(u.organization, r.referring_station),
-    "district": lambda u, r: u.organization_id is not None and u.organization.district_id == r.district_id,
+    "district": lambda u, r: u.organization is not None and u.organization.district_id == r.district_id,
     "granted": lambda u, r: (
         r.pk is not None and ReferralUserObjectPermission.objects.filter(user=u, content_object_id=r.pk).exists()
     ),
 }
 
 
-def _sees_household(user, link):
+def _sees_household(user: User, link: LinkRequest) -> bool:
     return Household.objects.visible_to(user).filter(pk=link.household_id).exists()
 
 
 # A link request (models.LinkRequest) stands for its referral: the desk of the referral's district and
 # its receiving team decide. Confirming joins the referral to the other household, so it also needs
 # that household to be one the decider can already see; rejecting does not.
-LINK_RELATIONS = {
+LINK_RELATIONS: dict[str, Callable[[User, LinkRequest], bool]] = {
     "link_district": lambda u, link: RELATIONS["district"](u, link.referral),
     "link_team": lambda u, link: RELATIONS["team"](u, link.referral),
     "link_team_subtree": lambda u, link: RELATIONS["team_subtree"](u, link.referral),
@@ -42,9 +45,8 @@ LINK_RELATIONS = {
     "link_team_sees": lambda u, link: RELATIONS["team"](u, link.referral) and _sees_household(u, link),
     "link_team_subtree_sees": lambda u, link: RELATIONS["team_subtree"](u, link.referral) and _sees_household(u, link),
 }
-RELATIONS |= LINK_RELATIONS
 
-RECEIVING_TEAM = {"social_worker": {"team"}, "supervisor": {"team_subtree"}, "administrator": {ANY}}
+RECEIVING_TEAM: Who = {"social_worker": {"team"}, "supervisor": {"team_subtree"}, "administrator": {ANY}}
 ONLY_THE_TEAM = _("Only the receiving team can do this.")
 AWAITING_ACCEPTANCE = (Status.SUBMITTED, Status.ACKNOWLEDGED)
 BEING_WORKED = (Status.ACCEPTED, Status.IN_PROGRESS)
@@ -168,7 +170,7 @@ RULES = {
 
 POLICY = Policy(
     rules=RULES,
-    relations=RELATIONS,
+    relations={**RELATIONS, **LINK_RELATIONS},
     not_now=lambda r: (
         _("This referral is %(status)s; that action is not possible now.") % {"status": r.get_status_display()}
     ),

@@ -1,9 +1,12 @@
 """Community activities and changes to a beat's hours (with a supervisor's decision)."""
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Organization, User
 from patrols import policy
 from patrols.models import (
     Beat,
@@ -14,7 +17,7 @@ from patrols.services._base import _at_a_station, _notify, _station_heads
 
 
 @transaction.atomic
-def log_activity(*, actor, station, **fields):
+def log_activity(*, actor: User, station: Organization, **fields: Any) -> CommunityActivity:
     policy.require(actor, "log_activity", CommunityActivity(station=station))
     _at_a_station(station, _("Activities are logged by a station."))
     activity = CommunityActivity(station=station, recorded_by=actor, **fields)
@@ -24,7 +27,7 @@ def log_activity(*, actor, station, **fields):
 
 
 @transaction.atomic
-def change_beat_hours(*, actor, beat, new_hours, reason):
+def change_beat_hours(*, actor: User, beat: Beat, new_hours: int | None, reason: str) -> BeatHoursChange:
     """Increases apply at once; a reduction waits for the station head's approval."""
     policy.require(actor, "change_hours", beat)
     if new_hours is None or new_hours < 0 or new_hours > 168:
@@ -41,7 +44,7 @@ def change_beat_hours(*, actor, beat, new_hours, reason):
     return change
 
 
-def _apply_hours(change, actor):
+def _apply_hours(change: BeatHoursChange, actor: User) -> None:
     change.status = BeatHoursChange.Status.APPROVED
     change.decided_by = actor
     change.save(update_fields=["status", "decided_by"])
@@ -49,7 +52,7 @@ def _apply_hours(change, actor):
 
 
 @transaction.atomic
-def decide_beat_hours(*, actor, change, approve):
+def decide_beat_hours(*, actor: User, change: BeatHoursChange, approve: bool) -> BeatHoursChange:
     change = BeatHoursChange.objects.select_for_update(of=("self",)).select_related("beat__station").get(pk=change.pk)
     policy.require(actor, "decide_hours", change)
     if approve:

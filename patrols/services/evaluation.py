@@ -1,5 +1,6 @@
 """The half-year evaluation: grades, peer groups and scoring a unit."""
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -7,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Organization, User
 from patrols import policy
 from patrols.models import (
     Beat,
@@ -33,7 +35,7 @@ PEER_GROUPS = [(1001, "甲"), (451, "乙"), (201, "丙")]
 LOWEST_GROUP = "丁"
 
 
-def grade(*, total, false_figures=False):
+def grade(*, total: Decimal | float, false_figures: bool = False) -> str:
     """特優 ≥90; 優等 80–<90; 甲等 70–<80; 乙等 60–<70; 丙等 50–<60; 丁等 <50 (or false figures)."""
     if false_figures:
         return LOWEST_GRADE
@@ -41,13 +43,21 @@ def grade(*, total, false_figures=False):
     return next((name for floor, name in GRADES if total >= floor), LOWEST_GRADE)
 
 
-def peer_group(*, beats):
+def peer_group(*, beats: int) -> str:
     """甲 ≥1,001 beats; 乙 451–1,000; 丙 201–450; 丁 ≤200."""
     return next((name for floor, name in PEER_GROUPS if beats >= floor), LOWEST_GROUP)
 
 
 @transaction.atomic
-def evaluate(*, actor, unit, period, scores, false_figures=False, finding=""):
+def evaluate(
+    *,
+    actor: User,
+    unit: Organization,
+    period: str,
+    scores: Mapping[int, Decimal | float],
+    false_figures: bool = False,
+    finding: str = "",
+) -> Evaluation:
     """Score a unit: Σ score × weight; the number of beats puts it in a peer group."""
     policy.require(actor, "evaluate", Evaluation(unit=unit))
     items = {item.pk: item for item in EvaluationItem.objects.all()}
@@ -58,7 +68,7 @@ def evaluate(*, actor, unit, period, scores, false_figures=False, finding=""):
             raise ValidationError({"scores": _("Scores are between 0 and 100.")})
     if false_figures and not (finding or "").strip():
         raise ValidationError({"finding": _("Record the finding of hidden, inflated or false figures.")})
-    total = sum(Decimal(str(scores[pk])) * items[pk].weight / Decimal(100) for pk in items)
+    total = sum((Decimal(str(scores[pk])) * items[pk].weight / Decimal(100) for pk in items), Decimal(0))
     total = total.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     beats = Beat.objects.filter(station__path__startswith=unit.path).count()
     evaluation, _created = Evaluation.objects.update_or_create(
@@ -73,10 +83,10 @@ def evaluate(*, actor, unit, period, scores, false_figures=False, finding=""):
     return evaluation
 
 
-def period_of(*, day):
+def period_of(*, day: date) -> str:
     return f"{day.year}-H{1 if day.month <= 6 else 2}"
 
 
-def first_day_of(*, month_text):
+def first_day_of(*, month_text: str) -> date:
     year, month = (int(x) for x in month_text.split("-"))
     return date(year, month, 1)

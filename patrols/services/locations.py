@@ -1,13 +1,15 @@
 """Key locations, their inspections and suspected-site thresholds; missing-person reports."""
 
+from collections.abc import Collection
 from datetime import timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organization
+from accounts.models import Organization, User
 from accounts.references import next_reference
 from patrols import policy
 from patrols.models import (
@@ -17,12 +19,13 @@ from patrols.models import (
     Inspection,
     KeyLocation,
     MissingPersonReport,
+    SuspectedSite,
 )
 from patrols.services._base import _at_a_station, _notify, _people_of, _precinct_of
 
 
 @transaction.atomic
-def add_key_location(*, actor, station, **fields):
+def add_key_location(*, actor: User, station: Organization, **fields: Any) -> KeyLocation:
     policy.require(actor, "add_location", KeyLocation(station=station))
     _at_a_station(station, _("Key locations are kept by a police station."))
     beat = fields.get("beat")
@@ -34,15 +37,17 @@ def add_key_location(*, actor, station, **fields):
     return location
 
 
-def threshold_for(*, kind):
+def threshold_for(*, kind: str) -> int:
     row = IndicatorThreshold.objects.filter(kind=kind).first()
     return row.threshold if row else DEFAULT_THRESHOLD
 
 
 @transaction.atomic
-def inspect_location(*, actor, location, kind, indicators, note=""):
+def inspect_location(
+    *, actor: User, location: KeyLocation, kind: str, indicators: Collection[str], note: str = ""
+) -> Inspection:
     policy.require(actor, "inspect_location", location)
-    allowed = INDICATORS.get(kind)
+    allowed = INDICATORS.get(SuspectedSite(kind)) if kind in SuspectedSite.values else None
     if allowed is None:
         raise ValidationError({"kind": _("Choose a checklist.")})
     unknown = set(indicators) - set(allowed)
@@ -64,7 +69,7 @@ def inspect_location(*, actor, location, kind, indicators, note=""):
 
 
 @transaction.atomic
-def take_missing_person_report(*, actor, station, **fields):
+def take_missing_person_report(*, actor: User, station: Organization, **fields: Any) -> MissingPersonReport:
     """Any station takes the report, whatever the jurisdiction; women and children are high-sensitivity."""
     policy.require(actor, "take_missing_report", MissingPersonReport(station=station))
     if station is None or station.kind != Organization.Kind.STATION:

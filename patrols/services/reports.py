@@ -1,6 +1,6 @@
 """Monthly reports: figures, deadlines, submission, amendments and the reminder sweep."""
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -8,7 +8,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organization
+from accounts.models import Organization, User
 from patrols import policy
 from patrols.models import (
     CommunityActivity,
@@ -31,13 +31,13 @@ REPORT_DUE_DAY = 10
 ESCALATE_REPORT_AFTER = timedelta(days=2)
 
 
-def month_bounds(*, month, tz):
+def month_bounds(*, month: date, tz: tzinfo) -> tuple[datetime, datetime, date]:
     start = datetime.combine(month.replace(day=1), time.min, tzinfo=tz)
     nxt = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
     return start, datetime.combine(nxt, time.min, tzinfo=tz), nxt
 
 
-def compute_figures(*, station, month):
+def compute_figures(*, station: Organization, month: date) -> dict[str, int]:
     """The month's figures, each counted by the database from the logs."""
     start, end, _next = month_bounds(month=month, tz=station.tz)
     visits = PatrolVisit.objects.filter(station=station, visited_at__gte=start, visited_at__lt=end)
@@ -67,14 +67,14 @@ def compute_figures(*, station, month):
     }
 
 
-def report_deadline(*, station, month):
+def report_deadline(*, station: Organization, month: date) -> datetime:
     """The end of the 10th of the following month, in the station's time zone."""
     _start, _end, nxt = month_bounds(month=month, tz=station.tz)
     return datetime.combine(nxt.replace(day=REPORT_DUE_DAY) + timedelta(days=1), time.min, tzinfo=station.tz)
 
 
 @transaction.atomic
-def open_report(*, station, month):
+def open_report(*, station: Organization, month: date) -> MonthlyReport:
     month = month.replace(day=1)
     report, created = MonthlyReport.objects.get_or_create(
         station=station,
@@ -88,7 +88,7 @@ def open_report(*, station, month):
 
 
 @transaction.atomic
-def submit_report(*, actor, report):
+def submit_report(*, actor: User, report: MonthlyReport) -> MonthlyReport:
     report = MonthlyReport.objects.select_for_update().get(pk=report.pk)
     policy.require(actor, "submit_report", report)
     report.figures = compute_figures(station=report.station, month=report.month)
@@ -101,7 +101,7 @@ def submit_report(*, actor, report):
 
 
 @transaction.atomic
-def amend_report(*, actor, report, figures, reason):
+def amend_report(*, actor: User, report: MonthlyReport, figures: dict[str, int], reason: str) -> ReportAmendment:
     policy.require(actor, "amend_report", report)
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Give the reason for the correction.")})
@@ -113,13 +113,13 @@ def amend_report(*, actor, report, figures, reason):
     )
 
 
-def last_month(*, today=None):
+def last_month(*, today: date | None = None) -> date:
     today = today or timezone.localdate()
     return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
 @transaction.atomic
-def open_month_report(*, actor, station, month=None):
+def open_month_report(*, actor: User, station: Organization, month: date | None = None) -> MonthlyReport:
     """The station head opens the station's report for a month (last month unless given); opening it twice
     gives the same report."""
     policy.require(actor, "open_report", MonthlyReport(station=station))
@@ -127,14 +127,14 @@ def open_month_report(*, actor, station, month=None):
     return open_report(station=station, month=month or last_month(today=timezone.localdate()))
 
 
-def ensure_reports(*, today=None):
+def ensure_reports(*, today: date | None = None) -> None:
     """Open last month's report for every station, so a missing one is chased too."""
     month = last_month(today=today)
     for station in Organization.objects.filter(kind=Organization.Kind.STATION, is_active=True):
         open_report(station=station, month=month)
 
 
-def sweep_reports(*, now=None, batch=200):
+def sweep_reports(*, now: datetime | None = None, batch: int = 200) -> int:
     """Not submitted by the 10th: remind the station head; two days later escalate to the precinct. Once each."""
     now = now or timezone.now()
     fired = 0
@@ -167,12 +167,13 @@ def sweep_reports(*, now=None, batch=200):
                         f"{report.month:%Y-%m}",
                     )
             report.reminder_level = level
-            report.remind_at = report.remind_at + ESCALATE_REPORT_AFTER if level == 1 else None
+            due = report.remind_at  # set: the sweep picks reports whose reminder is due
+            report.remind_at = due + ESCALATE_REPORT_AFTER if level == 1 and due is not None else None
             report.save(update_fields=["reminder_level", "remind_at"])
     return fired
 
 
-def oldest_overdue(*, now):
+def oldest_overdue(*, now: datetime) -> datetime | None:
     return (
         MonthlyReport.objects.filter(status=MonthlyReport.Status.DRAFT, remind_at__lte=now)
         .order_by("remind_at")

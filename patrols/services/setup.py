@@ -40,7 +40,7 @@ def save_person_of_concern(*, actor: User, person: PersonOfConcern, changed: Ite
 def save_key_location(*, actor: User, location: KeyLocation) -> KeyLocation:
     """A key location set up or corrected by an administrator; its status changes only by inspection."""
     policy.require(actor, "set_up", location)
-    if location.beat_id is not None and location.beat.station_id != location.station_id:
+    if location.beat is not None and location.beat.station_id != location.station_id:
         raise ValidationError({"beat": _("Choose one of the station's own beats.")})
     location.full_clean()
     location.save()

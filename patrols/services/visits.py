@@ -1,48 +1,50 @@
 """Beat visits to persons of concern: cadence, outcomes, search reports, and the family record for referrals."""
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organization
+from accounts.models import Organization, User
 from accounts.references import next_reference
 from patrols import policy
 from patrols.models import (
     DEFAULT_CADENCE_DAYS,
     Outcome,
     PatrolVisit,
+    PersonOfConcern,
+    RiskLevel,
     SearchReport,
     VisitCadence,
 )
 from patrols.services._base import _notify, _people_of, _precinct_of
-from referrals.models import Person, Referral
+from referrals.models import Household, Person, Referral
 from referrals.services import households
 
 
-def cadence_days(*, risk_level):
+def cadence_days(*, risk_level: str) -> int:
     row = VisitCadence.objects.filter(risk_level=risk_level).first()
-    return row.every_days if row else DEFAULT_CADENCE_DAYS[risk_level]
+    return row.every_days if row else DEFAULT_CADENCE_DAYS[RiskLevel(risk_level)]
 
 
 @transaction.atomic
 def record_visit(
     *,
-    actor,
-    person,
-    outcome,
-    visited_at=None,
-    side_visit_note="",
-    new_address="",
-    notified_station=None,
-    children_present=0,
-    child_care_checked=False,
-    child_care_note="",
-    vulnerable_family=False,
-    note="",
-):
+    actor: User,
+    person: PersonOfConcern,
+    outcome: str,
+    visited_at: datetime | None = None,
+    side_visit_note: str = "",
+    new_address: str = "",
+    notified_station: Organization | None = None,
+    children_present: int = 0,
+    child_care_checked: bool = False,
+    child_care_note: str = "",
+    vulnerable_family: bool = False,
+    note: str = "",
+) -> PatrolVisit:
     policy.require(actor, "record_visit", person)
     visited_at = visited_at or timezone.now()
     if visited_at > timezone.now() + timedelta(minutes=5):
@@ -77,15 +79,17 @@ def record_visit(
         _notify(_people_of(notified_station), _("person of concern moved into your area"), "/patrols/", visit.reference)
     if outcome == Outcome.UNKNOWN:
         precinct = _precinct_of(person.station)
+        if precinct is None:  # the search report's precinct is required: stop before the insert would fail
+            raise ValueError(f"Station {person.station_id} is in no precinct: the search report has nowhere to go.")
         SearchReport.objects.create(visit=visit, precinct=precinct)
         _notify(_people_of(precinct), _("search report: whereabouts unknown"), "/patrols/", visit.reference)
     return visit
 
 
 @transaction.atomic
-def household_for(*, person):
+def household_for(*, person: PersonOfConcern) -> Household:
     """The family record of a person of concern, created once, for children and referrals."""
-    if person.household_id is None:
+    if person.household is None:
         person.household = households.open_household(
             address=person.address, label=person.name, district=person.station.district
         )
@@ -95,7 +99,15 @@ def household_for(*, person):
 
 
 @transaction.atomic
-def add_child(*, actor, person, name, date_of_birth=None, estimated_age=None, sex="unknown"):
+def add_child(
+    *,
+    actor: User,
+    person: PersonOfConcern,
+    name: str,
+    date_of_birth: date | None = None,
+    estimated_age: int | None = None,
+    sex: str = "unknown",
+) -> Person:
     policy.require(actor, "add_child", person)
     household = household_for(person=person)
     return households.add_person(
@@ -103,13 +115,13 @@ def add_child(*, actor, person, name, date_of_birth=None, estimated_age=None, se
     )
 
 
-def children_of(*, person):
+def children_of(*, person: PersonOfConcern) -> list[Person]:
     if person.household_id is None:
         return []
     return list(Person.objects.filter(household_id=person.household_id).exclude(pk=person.person_id))
 
 
-def referral_for_visit(*, visit, user):
+def referral_for_visit(*, visit: PatrolVisit, user: User) -> Referral | None:
     """The referral raised from a visit, if any and if ``user`` may see it: its status closes the loop back
     to police. A referral elsewhere that merely names the visit's reference is not shown."""
     return (

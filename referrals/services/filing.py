@@ -1,6 +1,8 @@
 """Filing a referral (once per idempotency key), its persons and household, and links to earlier referrals."""
 
-from datetime import timedelta
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -9,17 +11,18 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import calendar
 from accounts.directory import district_coordinators, supervisors_of, team_workers
-from accounts.models import District, Organization
+from accounts.models import District, Organization, User
 from accounts.references import next_reference
 from referrals import policy, prefill, selectors
 from referrals.models import (
+    Household,
     IdempotencyKey,
     LinkRequest,
     Person,
     Referral,
 )
 from referrals.services._base import Kind, _lock, _notify, _record, _save
-from referrals.services.households import _attach_persons, _new_household
+from referrals.services.households import PersonEntry, _attach_persons, _new_household
 from referrals.services.routing import _alert_on_call, matched_team
 from referrals.services.sla import _start_clock
 
@@ -31,7 +34,9 @@ class IdempotencyConflict(Exception):
 
 
 @transaction.atomic
-def submit_referral_once(*, actor, idempotency_key, request_hash, **kwargs):
+def submit_referral_once(
+    *, actor: User, idempotency_key: str, request_hash: str, **kwargs: Any
+) -> tuple[Referral, bool]:
     """File a referral at most once per key: returns (referral, created).
 
     The key is claimed before anything is written, in the same transaction as the referral:
@@ -57,13 +62,20 @@ def submit_referral_once(*, actor, idempotency_key, request_hash, **kwargs):
     return referral, True
 
 
-def _provisional(actor, station):
+def _provisional(actor: User, station: Organization | None) -> Referral:
     """The referral-to-be, for asking the policy whether ``actor`` may file for ``station``."""
     return Referral(created_by=actor, referring_station=station or actor.organization)
 
 
 @transaction.atomic
-def submit_referral(*, actor, persons=(), station=None, request_link=False, **fields):
+def submit_referral(
+    *,
+    actor: User,
+    persons: Sequence[PersonEntry] = (),
+    station: Organization | None = None,
+    request_link: bool = False,
+    **fields: Any,
+) -> Referral:
     """File a referral. ``persons`` is a list of (Person data dict or Person, role).
 
     ``fields`` are Referral fields from a validated form or serializer (a ``household`` or
@@ -122,24 +134,33 @@ def submit_referral(*, actor, persons=(), station=None, request_link=False, **fi
     referral.save()
     _attach_persons(referral, persons)
     _record(referral, Kind.SUBMITTED, actor)
-    if referral.linked_to_id:
+    if referral.linked_to is not None:
         _record(referral, Kind.LINKED, actor, note=referral.linked_to.reference)
     _request_links(actor, referral, candidates, now)
     _announce_new(referral, actor, now)
     return referral
 
 
-def _typed_people(persons):
+def _typed_people(persons: Sequence[PersonEntry]) -> list[dict[str, Any]]:
     """What the filer gave about each person, as the matching keys see it."""
-    typed = []
+    typed: list[dict[str, Any]] = []
     for person, _role in persons:
-        value = person.get if isinstance(person, dict) else (lambda key, p=person: getattr(p, key, None))
+        value = _getter(person)
         typed.append({k: value(k) or "" for k in ("name", "phone", "id_number", "address")})
         typed[-1]["date_of_birth"] = value("date_of_birth") or None
     return typed
 
 
-def _request_links(actor, referral, candidates, now):
+def _getter(person: dict[str, Any] | Person) -> Callable[[str], Any]:
+    """A field of what the filer typed (a dict) or of a known person, by name."""
+    if isinstance(person, dict):
+        return person.get
+    return lambda key: getattr(person, key, None)
+
+
+def _request_links(
+    actor: User, referral: Referral, candidates: list[tuple[Household, Referral | None]], now: datetime
+) -> None:
     if not candidates:
         return
     LinkRequest.objects.bulk_create(
@@ -153,7 +174,7 @@ def _request_links(actor, referral, candidates, now):
     _notify(deciders, referral, _("possible match with an existing household: confirm or reject the link"))
 
 
-def _lock_link(link):
+def _lock_link(link: LinkRequest) -> LinkRequest:
     return (
         LinkRequest.objects.select_for_update(of=("self",))
         .select_related("referral", "referral__team", "referral__district")
@@ -162,7 +183,7 @@ def _lock_link(link):
 
 
 @transaction.atomic
-def confirm_link(*, actor, link):
+def confirm_link(*, actor: User, link: LinkRequest) -> LinkRequest:
     """The referral joins the household its filer could not see (and links to that household's open referral).
 
     Its persons move into the household; the household the referral was filed with is removed when
@@ -191,7 +212,7 @@ def confirm_link(*, actor, link):
 
 
 @transaction.atomic
-def reject_link(*, actor, link):
+def reject_link(*, actor: User, link: LinkRequest) -> LinkRequest:
     link = _lock_link(link)
     policy.require(actor, "reject_link", link)
     now = timezone.now()
@@ -202,7 +223,7 @@ def reject_link(*, actor, link):
     return link
 
 
-def _announce_new(referral, actor, now):
+def _announce_new(referral: Referral, actor: User, now: datetime) -> None:
     if referral.team is None:
         recipients = district_coordinators(referral.district_id)
         _notify(recipients, referral, _("new referral in the intake queue"))

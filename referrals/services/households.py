@@ -1,11 +1,16 @@
 """Households and persons: created only here (filing, and other apps through these functions)."""
 
+from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from django.db import transaction
 
 from accounts.models import District
-from referrals.models import Household, Person, ReferralPerson, Sex
+from referrals.models import Household, Person, Referral, ReferralPerson, Sex
+
+# A person named on a referral and their role in it: a known Person, or the fields the filer typed.
+PersonEntry = tuple[dict[str, Any] | Person, str]
 
 
 def open_household(*, address: str, district: District | None, label: str = "") -> Household:
@@ -37,16 +42,16 @@ def add_person(
     return person
 
 
-def _new_household(persons, incident_place, district):
+def _new_household(persons: Sequence[PersonEntry], incident_place: str, district: District) -> Household:
     """Every referral belongs to a household, so the next call about the same family finds it."""
-    addresses = [p.get("address") for p, _ in persons if isinstance(p, dict) and p.get("address")]
-    existing = [p.household for p, _ in persons if isinstance(p, Person) and p.household_id]
+    addresses: list[str] = [p["address"] for p, _ in persons if isinstance(p, dict) and p.get("address")]
+    existing = [p.household for p, _ in persons if isinstance(p, Person) and p.household is not None]
     if existing:
         return existing[0]
     return open_household(address=(addresses or [incident_place or ""])[0], district=district)
 
 
-def _attach_persons(referral, persons):
+def _attach_persons(referral: Referral, persons: Sequence[PersonEntry]) -> None:
     for person, role in persons:
         if not isinstance(person, Person):
             person = Person(**person)

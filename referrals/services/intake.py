@@ -1,6 +1,8 @@
 """The receiving side: acknowledge, accept, assign, confirm the level, decline, return, re-refer, feedback."""
 
+from collections.abc import Collection, Iterable
 from datetime import timedelta
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -10,11 +12,13 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import approvals
 from accounts.directory import district_coordinators, supervisors_of, team_workers
+from accounts.models import Approval, User
 from referrals import policy
 from referrals.models import (
     NARRATIVE_MAX,
     DeclineReason,
     FailureReason,
+    Referral,
     ReferralFeedback,
     ReferralGap,
     Status,
@@ -24,13 +28,13 @@ from referrals.services.sla import _start_clock, _stop_clock
 
 
 @transaction.atomic
-def acknowledge_referral(*, actor, referral):
+def acknowledge_referral(*, actor: User, referral: Referral) -> Referral:
     _lock(referral)
     policy.require(actor, "acknowledge", referral)
     return _acknowledge(actor, referral)
 
 
-def _acknowledge(actor, referral):
+def _acknowledge(actor: User, referral: Referral) -> Referral:
     now = timezone.now()
     before = referral.status
     referral.status = Status.ACKNOWLEDGED
@@ -43,7 +47,9 @@ def _acknowledge(actor, referral):
 
 
 @transaction.atomic
-def accept_referral(*, actor, referral, worker=None, feedback=None):
+def accept_referral(
+    *, actor: User, referral: Referral, worker: User | None = None, feedback: dict[str, Any] | None = None
+) -> Referral:
     """Accept and assign a worker (the actor when none is given: a claim)."""
     _lock(referral)
     policy.require(actor, "accept", referral)
@@ -68,15 +74,18 @@ def accept_referral(*, actor, referral, worker=None, feedback=None):
     return referral
 
 
-def _check_worker(worker, referral):
+def _check_worker(worker: User, referral: Referral) -> None:
     if not (worker.is_active and worker.is_social_worker and worker.organization_id == referral.team_id):
         raise ValidationError({"worker": _("Choose an active social worker of the receiving team.")})
 
 
 @transaction.atomic
-def bulk_accept(*, actor, referrals, worker):
+def bulk_accept(
+    *, actor: User, referrals: Iterable[Referral], worker: User
+) -> tuple[list[Referral], list[tuple[Referral, ValidationError | PermissionDenied]]]:
     """Assign many referrals to one worker; each is checked as if done one by one."""
-    done, refused = [], []
+    done: list[Referral] = []
+    refused: list[tuple[Referral, ValidationError | PermissionDenied]] = []
     for referral in referrals:
         try:
             with transaction.atomic():
@@ -88,7 +97,7 @@ def bulk_accept(*, actor, referrals, worker):
 
 
 @transaction.atomic
-def reassign_referral(*, actor, referral, worker, note=""):
+def reassign_referral(*, actor: User, referral: Referral, worker: User, note: str = "") -> Referral:
     _lock(referral)
     policy.require(actor, "reassign", referral)
     _check_worker(worker, referral)
@@ -101,7 +110,7 @@ def reassign_referral(*, actor, referral, worker, note=""):
 
 
 @transaction.atomic
-def confirm_level(*, actor, referral, level):
+def confirm_level(*, actor: User, referral: Referral, level: int) -> Referral:
     _lock(referral)
     policy.require(actor, "confirm_level", referral)
     if level not in (1, 2, 3):
@@ -119,7 +128,9 @@ def confirm_level(*, actor, referral, level):
 
 
 @transaction.atomic
-def decline_referral(*, actor, referral, reason, note="", feedback=None):
+def decline_referral(
+    *, actor: User, referral: Referral, reason: str, note: str = "", feedback: dict[str, Any] | None = None
+) -> Referral | Approval:
     """Decline (a reason is required). A social worker's decline waits for a supervisor's approval:
     the referral stays as it is and an ``Approval`` is returned instead."""
     _lock(referral)
@@ -135,7 +146,7 @@ def decline_referral(*, actor, referral, reason, note="", feedback=None):
     return _decline(actor, referral, reason, note, feedback)
 
 
-def _decline(actor, referral, reason, note, feedback):
+def _decline(actor: User, referral: Referral, reason: str, note: str, feedback: dict[str, Any] | None) -> Referral:
     before = referral.status
     referral.status = Status.DECLINED
     referral.decline_reason = reason
@@ -150,7 +161,7 @@ def _decline(actor, referral, reason, note, feedback):
 
 
 @transaction.atomic
-def return_to_referrer(*, actor, referral, needed):
+def return_to_referrer(*, actor: User, referral: Referral, needed: str) -> Referral:
     """Ask the referrer for more information: the SLA clock pauses with the time it had left."""
     _lock(referral)
     policy.require(actor, "return", referral)
@@ -168,7 +179,7 @@ def return_to_referrer(*, actor, referral, needed):
 
 
 @transaction.atomic
-def resubmit_referral(*, actor, referral, added):
+def resubmit_referral(*, actor: User, referral: Referral, added: str) -> Referral:
     """The referrer adds what was asked for; the clock resumes with the time it had left."""
     _lock(referral)
     policy.require(actor, "resubmit", referral)
@@ -193,7 +204,7 @@ def resubmit_referral(*, actor, referral, added):
 
 
 @transaction.atomic
-def re_refer(*, actor, referral, agency, reason):
+def re_refer(*, actor: User, referral: Referral, agency: str, reason: str) -> Referral:
     """The team passes the referral to an agency outside the system; the referral ends here."""
     _lock(referral)
     policy.require(actor, "re_refer", referral)
@@ -214,7 +225,7 @@ def re_refer(*, actor, referral, agency, reason):
 
 
 @transaction.atomic
-def record_failure(*, actor, referral, reason, note=""):
+def record_failure(*, actor: User, referral: Referral, reason: str, note: str = "") -> Referral:
     """The family could not be reached or refused the service: the referral ends as failed."""
     _lock(referral)
     policy.require(actor, "fail", referral)
@@ -233,7 +244,9 @@ def record_failure(*, actor, referral, reason, note=""):
 
 
 @transaction.atomic
-def give_feedback(*, actor, referral, appropriate, gaps=()):
+def give_feedback(
+    *, actor: User, referral: Referral, appropriate: bool, gaps: Collection[str] = ()
+) -> ReferralFeedback:
     """The receiving team says whether the referral was appropriate and what was missing (coded);
     the referring station sees it. One answer per team; a later one replaces it."""
     policy.require(actor, "feedback", referral)

@@ -1,7 +1,8 @@
 """Working and ending a case: first contact, closing, the referrer's cancellation, and the decisions
 carried out once a supervisor approves them."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -10,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import approvals
 from accounts.directory import team_workers
+from accounts.models import Approval, User
 from referrals import policy
 from referrals.models import (
     Outcome,
@@ -21,13 +23,13 @@ from referrals.services.intake import _decline
 from referrals.services.sla import _stop_clock
 
 
-def allowed_actions(*, user, referral):
+def allowed_actions(*, user: User, referral: Referral) -> set[str]:
     """The actions a page or API client may offer ``user`` for ``referral``."""
     return policy.allowed_actions(user, referral)
 
 
 @transaction.atomic
-def record_first_contact(*, actor, referral, at=None, note=""):
+def record_first_contact(*, actor: User, referral: Referral, at: datetime | None = None, note: str = "") -> Referral:
     _lock(referral)
     policy.require(actor, "first_contact", referral)
     now = timezone.now()
@@ -46,7 +48,9 @@ def record_first_contact(*, actor, referral, at=None, note=""):
 
 
 @transaction.atomic
-def close_referral(*, actor, referral, outcome, summary, referred_to=""):
+def close_referral(
+    *, actor: User, referral: Referral, outcome: str, summary: str, referred_to: str = ""
+) -> Referral | Approval:
     """Close with a coded outcome and a summary for the police. With an outcome that needs a
     supervisor's approval (``settings.APPROVALS``), a social worker's closing waits for it."""
     _lock(referral)
@@ -63,7 +67,7 @@ def close_referral(*, actor, referral, outcome, summary, referred_to=""):
     return _close(actor, referral, outcome, summary, referred_to)
 
 
-def _close(actor, referral, outcome, summary, referred_to):
+def _close(actor: User, referral: Referral, outcome: str, summary: str, referred_to: str) -> Referral:
     now = timezone.now()
     before = referral.status
     referral.status = Status.CLOSED
@@ -78,7 +82,7 @@ def _close(actor, referral, outcome, summary, referred_to):
 
 
 @transaction.atomic
-def cancel_referral(*, actor, referral, reason):
+def cancel_referral(*, actor: User, referral: Referral, reason: str) -> Referral:
     _lock(referral)
     policy.require(actor, "cancel", referral)
     _require_text(reason, "reason", _("Say why the referral is cancelled."))
@@ -92,21 +96,21 @@ def cancel_referral(*, actor, referral, reason):
     return referral
 
 
-def _locked_referral(pk):
+def _locked_referral(pk: int) -> Referral:
     return Referral.objects.select_for_update(of=("self",)).select_related("team", "referring_station").get(pk=pk)
 
 
-def _carry_out_decline(approver, referral, payload):
+def _carry_out_decline(approver: User, referral: Referral, payload: dict[str, Any]) -> None:
     policy.require(approver, "decline", referral)
     _decline(approver, referral, payload["reason"], payload.get("note", ""), payload.get("feedback"))
 
 
-def _carry_out_close(approver, referral, payload):
+def _carry_out_close(approver: User, referral: Referral, payload: dict[str, Any]) -> None:
     policy.require(approver, "close", referral)
     _close(approver, referral, payload["outcome"], payload["summary"], payload.get("referred_to", ""))
 
 
-def _record_decision(approval, referral):
+def _record_decision(approval: Approval, referral: Referral) -> None:
     kind = Kind.APPROVED if approval.state == approval.State.APPROVED else Kind.APPROVAL_REJECTED
     note = f"{approval.summary}: {approval.reason}" if approval.reason else approval.summary
     _record(referral, kind, approval.decided_by, note=note, shared=False)

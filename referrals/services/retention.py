@@ -7,7 +7,10 @@ no retained referral still needs. The change history of those rows goes with the
 that kept the old text would defeat the schedule.
 """
 
-from django.db.models import Q
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
 
 from accounts import hooks
 from referrals.models import CaseNote, Household, Person, Referral, ReferralEvent, Status
@@ -16,12 +19,12 @@ REMOVED = "—"
 FINISHED = (Status.CLOSED, Status.DECLINED, Status.CANCELLED, Status.RE_REFERRED, Status.FAILED)
 
 
-def expired(*, cutoff):
+def expired(*, cutoff: datetime) -> QuerySet[Referral]:
     finished_before = Q(closed_at__lt=cutoff) | Q(closed_at__isnull=True, updated_at__lt=cutoff)
     return Referral.objects.filter(finished_before, status__in=FINISHED).exclude(narrative=REMOVED)
 
 
-def anonymise(*, records):
+def anonymise(*, records: Iterable[Referral]) -> None:
     import pgtrigger
     from django.apps import apps
     from django.db import models
@@ -61,7 +64,7 @@ def anonymise(*, records):
         apps.get_model("referrals", history).objects.filter(pgh_obj_id__in=pks).delete()
 
 
-def _no_longer_needed(ids):
+def _no_longer_needed(ids: list[int]) -> tuple[list[int], list[int]]:
     """People and households of these referrals that no other (retained) referral links to."""
     retained = Referral.objects.exclude(pk__in=ids).exclude(narrative=REMOVED)
     people = set(Person.objects.filter(referral_links__referral__in=ids).values_list("pk", flat=True))

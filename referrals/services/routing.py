@@ -1,7 +1,7 @@
 """Which team a referral goes to: station-team matching, transfer, dispatch, redirect and re-matching."""
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import calendar
 from accounts.directory import supervisors_of, team_workers
-from accounts.models import Organization
+from accounts.models import Organization, User
 from referrals import policy
 from referrals.models import (
     OPEN_STATUSES,
@@ -22,7 +22,7 @@ from referrals.services._base import Kind, _lock, _notify, _record, _record_hand
 from referrals.services.sla import _start_clock, acknowledge_due
 
 
-def matched_team(*, station, on_date=None):
+def matched_team(*, station: Organization, on_date: date | None = None) -> Organization | None:
     on_date = on_date or timezone.localdate()
     match = (
         StationTeamMatch.objects.filter(station=station, starts_on__lte=on_date)
@@ -34,7 +34,7 @@ def matched_team(*, station, on_date=None):
     return match.team if match else None
 
 
-def _alert_on_call(referral, actor, now):
+def _alert_on_call(referral: Referral, actor: User, now: datetime) -> None:
     on_call = list(calendar.on_call_workers(referral.team, now))
     recipients = on_call or supervisors_of(referral.team)
     _notify(recipients, referral, _("level 1 referral outside office hours: acknowledge now"), kind="on_call")
@@ -43,7 +43,7 @@ def _alert_on_call(referral, actor, now):
 
 
 @transaction.atomic
-def transfer_referral(*, actor, referral, team, note):
+def transfer_referral(*, actor: User, referral: Referral, team: Organization, note: str) -> Referral:
     """Hand an open referral to another team: the SLA clock restarts, history stays."""
     _lock(referral)
     policy.require(actor, "transfer", referral)
@@ -52,7 +52,9 @@ def transfer_referral(*, actor, referral, team, note):
     return referral
 
 
-def _move_to_team(actor, referral, team, note, kind=Kind.TRANSFERRED):
+def _move_to_team(
+    actor: User, referral: Referral, team: Organization, note: str, kind: Kind = Kind.TRANSFERRED
+) -> None:
     if team is None or team.kind != Organization.Kind.TEAM or not team.is_active:
         raise ValidationError({"team": _("Choose an active social-work team.")})
     if team.pk == referral.team_id:
@@ -84,7 +86,7 @@ def _move_to_team(actor, referral, team, note, kind=Kind.TRANSFERRED):
 
 
 @transaction.atomic
-def dispatch_referral(*, actor, referral, team, note=""):
+def dispatch_referral(*, actor: User, referral: Referral, team: Organization, note: str = "") -> Referral:
     """A coordinator routes a referral from the district intake queue to a team."""
     _lock(referral)
     policy.require(actor, "dispatch", referral)
@@ -105,7 +107,7 @@ def dispatch_referral(*, actor, referral, team, note=""):
 
 
 @transaction.atomic
-def redirect_referral(*, actor, referral, team, note):
+def redirect_referral(*, actor: User, referral: Referral, team: Organization, note: str) -> Referral:
     """Send a declined referral to another team (declined → submitted)."""
     _lock(referral)
     policy.require(actor, "redirect", referral)
@@ -120,13 +122,21 @@ def redirect_referral(*, actor, referral, team, note):
 class RematchReport:
     """What a re-matching did, for the administrator's report."""
 
-    moved: list = field(default_factory=list)  # waiting referrals: in the new team's queue, clock unchanged
-    handed_over: list = field(default_factory=list)  # cases being worked, transferred with the handover note
-    stayed: list = field(default_factory=list)  # cases being worked that stay with their worker
+    moved: list[Referral] = field(default_factory=list)  # waiting referrals: in the new team's queue, clock unchanged
+    handed_over: list[Referral] = field(default_factory=list)  # cases being worked, transferred with the handover note
+    stayed: list[Referral] = field(default_factory=list)  # cases being worked that stay with their worker
 
 
 @transaction.atomic
-def rematch_station(*, actor, station, team, starts_on, note, hand_over_open_cases=False):
+def rematch_station(
+    *,
+    actor: User,
+    station: Organization,
+    team: Organization,
+    starts_on: date,
+    note: str,
+    hand_over_open_cases: bool = False,
+) -> RematchReport:
     """Match ``station`` to ``team`` from ``starts_on``; re-matching never resets ongoing work.
 
     Referrals not yet accepted move to the new team's queue with their SLA clock. Accepted and
@@ -162,7 +172,7 @@ def rematch_station(*, actor, station, team, starts_on, note, hand_over_open_cas
     return report
 
 
-def _rematch_waiting(actor, referral, team, note):
+def _rematch_waiting(actor: User, referral: Referral, team: Organization, note: str) -> None:
     """A referral nobody has accepted yet changes queue; its deadline and escalation steps carry on."""
     now = timezone.now()
     referral.team = team

@@ -1,6 +1,6 @@
 """The acknowledgement clock: which SLA rule applies and when a referral is due (business days, holidays)."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.utils.formats import date_format
 from django.utils.translation import ngettext
@@ -8,18 +8,19 @@ from django.utils.translation import ngettext
 from accounts import calendar
 from referrals.models import (
     DEFAULT_SLA,
+    Referral,
     SLAPolicy,
 )
 
 
-def sla_for(*, category, level):
+def sla_for(*, category: str, level: int) -> tuple[int, str]:
     policy = SLAPolicy.objects.filter(level=level, category__in=[category, ""]).order_by("-category").first()
     if policy:
         return policy.acknowledge_within, policy.unit
     return DEFAULT_SLA[level]
 
 
-def acknowledge_rule(*, referral):
+def acknowledge_rule(*, referral: Referral) -> str:
     """The SLA rule as a practitioner reads it, for the case page: "by close of business Thu 26 Nov"."""
     amount, unit = sla_for(category=referral.category, level=referral.level)
     if unit == SLAPolicy.Unit.BUSINESS_DAYS:
@@ -39,7 +40,7 @@ def acknowledge_rule(*, referral):
     return ngettext("within %(n)d hour, day and night", "within %(n)d hours, day and night", hours) % {"n": hours}
 
 
-def acknowledge_due(*, referral, start):
+def acknowledge_due(*, referral: Referral, start: datetime) -> datetime:
     """When ``referral`` must be acknowledged if its clock starts at ``start``."""
     amount, unit = sla_for(category=referral.category, level=referral.level)
     if unit == SLAPolicy.Unit.MINUTES:
@@ -50,11 +51,11 @@ def acknowledge_due(*, referral, start):
     return calendar.add_business_days(calendar_org, start, amount)
 
 
-def _start_clock(referral, start):
+def _start_clock(referral: Referral, start: datetime) -> None:
     referral.ack_due_at = acknowledge_due(referral=referral, start=start)
     referral.escalate_at = referral.ack_due_at
     referral.escalation_level = 0
 
 
-def _stop_clock(referral):
+def _stop_clock(referral: Referral) -> None:
     referral.escalate_at = None

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.directory import supervisors_of
+from accounts.models import User
 from referrals.models import (
     OPEN_STATUSES,
     Referral,
@@ -13,7 +14,7 @@ from referrals.services._base import Kind, _notify, _record, _save
 
 
 @transaction.atomic
-def flag_departed_worker(*, worker):
+def flag_departed_worker(*, worker: User) -> list[Referral]:
     """A deactivated worker's open cases are flagged so a supervisor reassigns them."""
     cases = list(
         Referral.objects.select_for_update(of=("self",))
@@ -24,7 +25,7 @@ def flag_departed_worker(*, worker):
 
 
 @transaction.atomic
-def worker_moved(*, worker):
+def worker_moved(*, worker: User) -> list[Referral]:
     """A worker who changes team or agency leaves the old team's cases behind.
 
     The old team's open cases assigned to them are flagged for reassignment, and every referral
@@ -40,7 +41,7 @@ def worker_moved(*, worker):
     return _flag_for_reassignment(cases)
 
 
-def _flag_for_reassignment(cases):
+def _flag_for_reassignment(cases: list[Referral]) -> list[Referral]:
     for referral in cases:
         referral.needs_reassignment = True
         _save(referral, "needs_reassignment")
