@@ -699,3 +699,6 @@ class Approval(models.Model):
 
     def __str__(self):
         return f"{self.summary} · {self.get_state_display()}"
+
+
+from accounts.sms.models import SmsMessage  # noqa: E402,F401 - the SMS outbox, in a module of its own
