@@ -34,6 +34,11 @@ def inbox_only():
         _inbox_only.reset(token)
 
 
+def replaying():
+    """Inside ``inbox_only()``: nothing may leave the system (no e-mail, no SMS)."""
+    return _inbox_only.get()
+
+
 def notify(recipients, *, kind, title, url="", email=True):
     """Create one inbox entry per recipient and queue its e-mail after commit.
 

@@ -207,7 +207,13 @@ def _answer_escort(plan, world):
     accept, reason = plan.escort_answer
     services.answer_escort(plan.case.officer, escort, accept, reason)
     if not accept:
-        services.override_solo_visit(_supervisor(world, plan.case.team), plan.visit, OVERRIDE_REASON)
+        # Police cannot come: the supervisor sends a second worker of the agency (safety.escort_fallback).
+        from safety import escort_fallback
+
+        supervisor = _supervisor(world, plan.case.team)
+        fallback = escort.fallback
+        second = escort_fallback.candidates(supervisor, fallback).first()
+        escort_fallback.assign_second_worker(supervisor, fallback, second, "警方無法陪同，改派第二位社工同行。")
 
 
 def _start(plan, world):

@@ -532,3 +532,7 @@ class SafetyAlert(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.level}"
+
+
+# Before the visit: risk assessment, escort fallback, route notes (a module of their own).
+from safety.models_planning import EscortFallback, Recommendation, RouteNote, VisitRiskAssessment  # noqa: E402,F401

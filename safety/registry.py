@@ -24,6 +24,9 @@ navigation.register(
 navigation.register(
     _("Safety alerts"), "safety:alerts", roles=[R.SOCIAL_WORKER, R.SUPERVISOR], order=22, social_work_only=True
 )
+navigation.register(
+    _("Visits without an escort"), "safety:fallbacks", roles=[R.SUPERVISOR], order=23, social_work_only=True
+)
 navigation.register(_("Escort requests"), "safety:escorts", roles=[R.OFFICER, R.SUPERVISOR], order=20, police_only=True)
 
 

@@ -336,6 +336,11 @@ def start_visit(actor, visit):
                 "or a supervisor's override."
             )
         )
+    from safety import assessment, escort_fallback  # the pre-visit guards
+
+    for refusal in (escort_fallback.start_refusal(visit), assessment.start_refusal(visit)):
+        if refusal:
+            raise ValidationError(refusal)
     now = timezone.now()
     visit.status = HomeVisit.Status.STARTED
     visit.started_at = now
@@ -413,6 +418,9 @@ def _raise(visit, kind, level, recipients, message, escort=None, follow_up=None)
     # The visit address goes with alarms so help can be sent; nothing else about the case.
     suffix = f" ({visit.address})" if kind in (SafetyAlert.Kind.ALARM, SafetyAlert.Kind.DURESS) else ""
     _notify(recipients, f"{message}{suffix}", url, reference, kind="safety_alert")
+    from safety import alert_texts  # level-2 missed check-outs, alarms and duress also go by SMS
+
+    alert_texts.text_alert(alert, message, suffix)
     return alert
 
 
@@ -470,6 +478,12 @@ def answer_escort(actor, escort, accept, reason=""):
     escort.responded_by = actor
     escort.responded_at = timezone.now()
     escort.save()
+    from safety import escort_fallback  # declined: a supervisor sends a second worker or postpones
+
+    if accept:
+        escort_fallback.escort_accepted(escort)
+    else:
+        escort_fallback.open_for(escort, "declined")
     message = _("police escort accepted") if accept else _("police escort declined")
     _notify([escort.requested_by], message, escort.visit.get_absolute_url(), escort.visit.referral.reference)
     return escort
@@ -539,6 +553,8 @@ def _missed_check_out(visit, now):
 
 
 def sweep_escorts(now=None):
+    from safety import escort_fallback  # unanswered: a supervisor sends a second worker or postpones
+
     now = now or timezone.now()
     fired = 0
     with transaction.atomic():
@@ -555,6 +571,7 @@ def sweep_escorts(now=None):
                 fired += 1
             escort.escalated_at = now
             escort.save(update_fields=["escalated_at"])
+            escort_fallback.open_for(escort, "unanswered")
     return fired
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from safety import views
+from safety import views, views_planning
 
 app_name = "safety"
 urlpatterns = [
@@ -13,7 +13,13 @@ urlpatterns = [
     path("visits/", views.visits, name="visits"),
     path("visits/plan/<int:referral_pk>/", views.visit_plan, name="visit_plan"),
     path("visits/<int:pk>/", views.visit_detail, name="visit"),
+    path("visits/<int:pk>/assessment/", views_planning.visit_assessment, name="visit_assessment"),
+    path("visits/<int:pk>/assessment/override/", views_planning.assessment_override, name="visit_assessment_override"),
+    path("visits/<int:pk>/route-notes/", views_planning.route_note_add, name="route_note_add"),
     path("visits/<int:pk>/<slug:action>/", views.visit_act, name="visit_act"),
+    path("escort-fallbacks/", views_planning.fallbacks, name="fallbacks"),
+    path("escort-fallbacks/<int:pk>/assign/", views_planning.fallback_assign, name="fallback_assign"),
+    path("escort-fallbacks/<int:pk>/postpone/", views_planning.fallback_postpone, name="fallback_postpone"),
     path("escorts/", views.escorts, name="escorts"),
     path("escorts/<int:pk>/answer/", views.escort_answer, name="escort_answer"),
     path("alerts/", views.alerts, name="alerts"),

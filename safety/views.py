@@ -14,7 +14,7 @@ from accounts.models import User
 from accounts.services import log_access, log_reads
 from accounts.visibility import get_visible_or_404, require_role
 from referrals.models import Referral
-from safety import forms, policy, services
+from safety import assessment, forms, forms_planning, policy, services
 from safety.models import EscortRequest, FollowUpItem, HazardAttachment, HazardEvent, HomeVisit, RiskFlag, SafetyAlert
 
 R = User.Role
@@ -165,9 +165,15 @@ def visit_plan(request, referral_pk):
     _social_work(request.user)
     referral = get_visible_or_404(Referral.objects.select_related("team", "household"), request.user, pk=referral_pk)
     form = forms.VisitForm(request.POST or None, referral=referral, user=request.user)
-    if request.method == "POST" and form.is_valid():
+    # The pre-visit risk checklist (safety.assessment), prefilled from the records.
+    address = (referral.household.address if referral.household_id else "") or referral.incident_place
+    found = assessment.from_records(referral, address)
+    checklist = forms_planning.AssessmentForm(request.POST or None, found=found)
+    if request.method == "POST" and form.is_valid() and checklist.is_valid():
         try:
-            visit = services.plan_visit(request.user, referral, **form.cleaned_data)
+            visit = assessment.plan_assessed_visit(
+                request.user, referral, answers=checklist.answers(), **form.cleaned_data
+            )
         except ValidationError as exc:
             _errors(form, exc)
         else:
@@ -177,7 +183,8 @@ def visit_plan(request, referral_pk):
     return render(
         request,
         "safety/visit_plan.html",
-        {"form": form, "referral": referral, "flags": flags},
+        {"form": form, "referral": referral, "flags": flags}
+        | views_planning.planning_context(request.user, referral, address, checklist),
         status=400 if form.errors else 200,
     )
 
@@ -205,7 +212,8 @@ def visit_detail(request, pk):
             "checkout_form": forms.CheckOutForm(),
             "override_form": forms.OverrideForm(),
             "escort_form": forms.EscortRequestForm(visit=visit),
-        },
+        }
+        | views_planning.visit_context(request, visit),
     )
 
 
@@ -385,3 +393,6 @@ def flag_remove(request, pk):
         messages.success(request, _("Risk flag removed.") if removed else _("Sent to a supervisor for approval."))
     target = request.POST.get("next", "")
     return redirect(target if url_has_allowed_host_and_scheme(target, {request.get_host()}) and target else "/")
+
+
+from safety import views_planning  # noqa: E402 - the pre-visit pages build on the helpers above
