@@ -211,8 +211,7 @@ def plan_assessed_visit(actor, referral, *, answers, **visit_fields):
     from safety import services
 
     visit = services.plan_visit(actor, referral, **visit_fields)
-    policy.require(actor, "assess_visit", visit)
-    _record(actor, visit, answers)
+    assess_visit(actor, visit, answers)
     return visit
 
 

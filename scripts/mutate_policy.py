@@ -22,9 +22,14 @@ CALL = re.compile(r"^(?P<indent>\s*)policy\.require\((?P<args>.*)\)\s*$")
 FAILED = re.compile(r"^FAILED (\S+)", re.MULTILINE)
 
 
+# Service modules beside services.py that change state and ask the policy too.
+MORE_SERVICES = {"safety": ("assessment.py", "escort_fallback.py", "route_notes.py")}
+
+
 def service_files(app):
     base = ROOT / app
-    return sorted([*base.glob("services.py"), *base.glob("services/*.py")])
+    more = [base / name for name in MORE_SERVICES.get(app, ())]
+    return sorted([*base.glob("services.py"), *base.glob("services/*.py"), *more])
 
 
 def checks(path):
