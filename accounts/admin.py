@@ -234,3 +234,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
         self.message_user(
             request, _("New API token (copy it now, it is not shown again): %(token)s") % {"token": form.token}
         )
+
+
+from accounts.sms import admin as sms_admin  # noqa: E402,F401 - registers the SMS outbox

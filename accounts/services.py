@@ -37,6 +37,11 @@ def inbox_only() -> Iterator[None]:
         _inbox_only.reset(token)
 
 
+def replaying() -> bool:
+    """Inside ``inbox_only()``: nothing may leave the system (no e-mail, no SMS)."""
+    return _inbox_only.get()
+
+
 def notify(
     *, recipients: Iterable[User | None], kind: str, title: str, url: str = "", email: bool = True
 ) -> list[Notification]:

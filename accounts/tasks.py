@@ -13,6 +13,7 @@ log = logging.getLogger(__name__)
 # abandoned (the row stays in the outbox) so a silent mail server cannot hold an `email` worker for ever.
 EMAIL_SOFT_TIME_LIMIT = settings.EMAIL_TIMEOUT * 4
 EMAIL_TIME_LIMIT = EMAIL_SOFT_TIME_LIMIT + 15
+SMS_SOFT_TIME_LIMIT = settings.SMS_TIMEOUT * 3
 
 
 @shared_task(acks_late=True, soft_time_limit=EMAIL_SOFT_TIME_LIMIT, time_limit=EMAIL_TIME_LIMIT)
@@ -36,6 +37,21 @@ def deliver_webhooks():
     from accounts import webhooks
 
     return webhooks.deliver_due()
+
+
+@shared_task(acks_late=True, soft_time_limit=SMS_SOFT_TIME_LIMIT, time_limit=SMS_SOFT_TIME_LIMIT + 15)
+def send_sms(message_id):
+    """One attempt at one text (accounts.sms); a failure leaves the row for the outbox sweep's retry."""
+    from accounts import sms
+
+    return sms.deliver(message_id)
+
+
+@shared_task(soft_time_limit=SMS_SOFT_TIME_LIMIT * 10, time_limit=SMS_SOFT_TIME_LIMIT * 10 + 15)
+def deliver_pending_sms():
+    from accounts import sms
+
+    return sms.deliver_due()
 
 
 @shared_task
@@ -71,6 +87,16 @@ def queue_email(notification_id):
     except Exception:  # noqa: BLE001 - broker unavailable: deliver_pending_emails retries
         _broker_down_until = time.monotonic() + BROKER_RETRY_AFTER
         log.warning("broker unavailable; notification %s left in outbox", notification_id)
+
+
+def broker_down_until():
+    return _broker_down_until
+
+
+def mark_broker_down():
+    global _broker_down_until
+
+    _broker_down_until = time.monotonic() + BROKER_RETRY_AFTER
 
 
 def queue_message(subject, body, from_email, to, html=None):

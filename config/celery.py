@@ -24,6 +24,10 @@ app.conf.beat_schedule = {
         "task": "accounts.tasks.deliver_webhooks",
         "schedule": 60.0,
     },
+    "deliver-pending-sms": {
+        "task": "accounts.tasks.deliver_pending_sms",
+        "schedule": 30.0,
+    },
     "deliver-pending-notifications": {
         "task": "accounts.tasks.deliver_pending_emails",
         "schedule": 60.0,

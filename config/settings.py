@@ -148,6 +148,8 @@ CELERY_TASK_ROUTES = {
     "accounts.tasks.deliver_pending_emails": {"queue": "email"},
     # Outbound calls that may hang on a slow receiver stay off the timer worker too.
     "accounts.tasks.deliver_webhooks": {"queue": "email"},
+    "accounts.tasks.send_sms": {"queue": "email"},
+    "accounts.tasks.deliver_pending_sms": {"queue": "email"},
 }
 # How often the timer sweep runs (seconds); the sweep itself is idempotent.
 TIMER_SWEEP_INTERVAL = env.int("TIMER_SWEEP_INTERVAL", default=60)
@@ -283,6 +285,21 @@ if EMAIL_DELIVERY not in ("celery", "outbox"):
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured('EMAIL_DELIVERY must be "celery" or "outbox".')
+
+# --- SMS (accounts.sms): alarms, duress and second-level missed check-outs also go by text ----------
+# "accounts.sms.backends.console.SmsBackend" prints; ".locmem." keeps them in memory (tests);
+# ".twilio." posts to a Twilio-compatible gateway at SMS_GATEWAY_URL (…/Messages.json).
+SMS_BACKEND = env("SMS_BACKEND", default="accounts.sms.backends.console.SmsBackend")
+SMS_ENABLED = env.bool("SMS_ENABLED", default=True)
+SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", default="")
+SMS_ACCOUNT_SID = env("SMS_ACCOUNT_SID", default="")
+# Also the key of the gateway's signature on delivery receipts: receipts are refused while it is empty.
+SMS_AUTH_TOKEN = env("SMS_AUTH_TOKEN", default="")
+SMS_FROM = env("SMS_FROM", default="")
+# Seconds the gateway may stay silent before an attempt gives up (and the text waits for a retry).
+SMS_TIMEOUT = env.int("SMS_TIMEOUT", default=10)
+# Local numbers ("0912…") are sent as +<code>912….
+SMS_COUNTRY_CODE = env("SMS_COUNTRY_CODE", default="886")
 
 # --- Keys: field encryption (national ID numbers), search hashes, key rotation ------------
 # Older signing keys still accepted for sessions, password-reset links and signed values while

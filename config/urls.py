@@ -5,12 +5,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from accounts import health
 from accounts import views as account_views
+from accounts.sms import views as sms_views
 
 admin.site.site_header = admin.site.site_title = "Police social work"
 
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
+    path("sms/status/", sms_views.status_callback, name="sms_status"),
     path("approvals/", account_views.approval_queue, name="approvals"),
     path("approvals/<int:pk>/decide/", account_views.approval_decide, name="approval_decide"),
     path("i18n/setlang/", account_views.set_language, name="set_language"),

@@ -18,6 +18,7 @@ from patrols.models import CommunityActivity, KeyLocation, MonthlyReport, Patrol
 from referrals import filters as referral_filters
 from referrals.models import AWAITING_ACK, OPEN_STATUSES, Category, DeclineReason, Referral, ReferralEvent, Status
 from safety.models import EscortRequest, FollowUpItem, HazardEvent, HazardType, SafetyAlert
+from safety.services import escort_fallback
 
 
 class Percentile(Aggregate):
@@ -283,6 +284,7 @@ def safety_figures(events, escorts, alerts, follow_ups):
         ).count(),
         "escorts": e,
         "escort_pct": {k: _pct(e[k], e["total"]) for k in ("accepted", "declined", "unanswered")},
+        "fallback": escort_fallback.outcomes(escorts=escorts),  # declined or unanswered escorts: what supervisors did
         **a,
     }
 
@@ -419,6 +421,17 @@ DEFINITIONS = {
     "escort_accepted": _("Share of the escort requests made in the period that were accepted (requests in brackets)."),
     "escort_declined": _("Share of the escort requests made in the period that were declined."),
     "escort_unanswered": _("Share of the escort requests made in the period still unanswered past the reply deadline."),
+    "fallback_second_worker": _(
+        "Escort requests made in the period that police declined or left unanswered, where a supervisor then "
+        "assigned a second worker."
+    ),
+    "fallback_postponed": _(
+        "Escort requests made in the period that police declined or left unanswered, where the visit was postponed."
+    ),
+    "fallback_open": _(
+        "Escort requests made in the period that police declined or left unanswered, still waiting for a "
+        "supervisor to assign a second worker or postpone."
+    ),
     "missed_check_outs": _("First missed check-out alerts raised in the period."),
     "alarms": _("Alarm and duress alerts raised in the period."),
     "safety_alerts": _("First missed check-out alerts and alarm or duress alerts raised in the period."),

@@ -207,7 +207,15 @@ def _answer_escort(plan, world):
     accept, reason = plan.escort_answer
     services.answer_escort(actor=plan.case.officer, escort=escort, accept=accept, reason=reason)
     if not accept:
-        services.override_solo_visit(actor=_supervisor(world, plan.case.team), visit=plan.visit, reason=OVERRIDE_REASON)
+        # Police cannot come: the supervisor sends a second worker of the agency (safety.escort_fallback).
+        from safety.services import escort_fallback
+
+        supervisor = _supervisor(world, plan.case.team)
+        fallback = escort.fallback
+        second = escort_fallback.candidates(actor=supervisor, fallback=fallback).first()
+        escort_fallback.assign_second_worker(
+            actor=supervisor, fallback=fallback, worker=second, note="警方無法陪同，改派第二位社工同行。"
+        )
 
 
 def _start(plan, world):

@@ -11,6 +11,7 @@ from accounts.navigation import item
 from referrals import household
 from safety import demo, policy, services
 from safety.models import RiskFlag
+from safety.services import flags as flag_services
 
 R = User.Role
 
@@ -25,6 +26,7 @@ for nav in (
     item(_("Home visits"), "safety:visits", roles=[R.SOCIAL_WORKER, R.SUPERVISOR], order=20, social_work_only=True),
     item(_("Hazard events"), "safety:events", roles=[R.SOCIAL_WORKER, R.SUPERVISOR], order=21, social_work_only=True),
     item(_("Safety alerts"), "safety:alerts", roles=[R.SOCIAL_WORKER, R.SUPERVISOR], order=22, social_work_only=True),
+    item(_("Visits without an escort"), "safety:fallbacks", roles=[R.SUPERVISOR], order=23, social_work_only=True),
     item(_("Escort requests"), "safety:escorts", roles=[R.OFFICER, R.SUPERVISOR], order=20, police_only=True),
 ):
     hooks.register(hooks.NAVIGATION, nav)
@@ -44,7 +46,7 @@ hooks.register(hooks.DEMO_SUMMARY, Summary("Safety alerts", demo.count_alerts), 
 
 hooks.register(
     hooks.APPROVALS,
-    approvals.Kind("safety.remove_flag", services._locked_flag, services._carry_out_flag_removal),
+    approvals.Kind("safety.remove_flag", flag_services._locked_flag, flag_services._carry_out_flag_removal),
 )
 
 

@@ -19,14 +19,24 @@ from django.utils.translation import gettext_lazy as _
 from accounts.policy import ANY, Policy, contains, role_of, rule
 from accounts.visibility import visible
 from referrals.models import Household, Person, Referral, ReferralUserObjectPermission
-from safety.models import EscortRequest, FollowUpItem, HazardEvent, HomeVisit, RiskFlag, SafetyAlert, SafetyContact
+from safety.models import (
+    EscortFallback,
+    EscortRequest,
+    FollowUpItem,
+    HazardEvent,
+    HomeVisit,
+    RiskFlag,
+    SafetyAlert,
+    SafetyContact,
+    VisitRiskAssessment,
+)
 
 
 # --- how a record hangs together ---------------------------------------------------------------
 def _visit_of(obj):
     if isinstance(obj, HomeVisit):
         return obj
-    if isinstance(obj, EscortRequest):
+    if isinstance(obj, (EscortRequest, EscortFallback)):
         return obj.visit
     if isinstance(obj, SafetyAlert):
         return obj.visit or (obj.escort.visit if obj.escort_id else None)
@@ -95,7 +105,9 @@ def _team(user, obj):
 
 
 def _subtree(user, obj):
-    if not isinstance(obj, (Referral, HazardEvent, FollowUpItem, HomeVisit, EscortRequest, SafetyAlert)):
+    if not isinstance(
+        obj, (Referral, HazardEvent, FollowUpItem, HomeVisit, EscortRequest, EscortFallback, SafetyAlert)
+    ):
         return bool(getattr(obj, "organization", None)) and contains(user.organization, obj.organization)
     team = team_of(obj)
     return team is not None and contains(user.organization, team)
@@ -271,6 +283,43 @@ RULES = {
         supervisor={"subtree"},
         administrator={ANY},
     ),
+    # Before the visit (safety.assessment, safety.escort_fallback, safety.route_notes): the team that plans
+    # the visit answers the risk checklist; only a supervisor accepts a plan below its recommendation, and
+    # only a supervisor settles a declined or unanswered escort (second worker or postponement).
+    "assess_visit": rule(
+        _("Only the receiving team can assess a visit."),
+        when=lambda v: v.status == V.PLANNED,
+        when_refusal=_("This visit has already started or ended."),
+        social_worker={"team", "granted", "on_visit"},
+        supervisor={"subtree"},
+        administrator={ANY},
+    ),
+    "override_assessment": rule(
+        _("Only a supervisor can let a visit go ahead below the assessment's recommendation."),
+        when=lambda v: v.status == V.PLANNED and VisitRiskAssessment.objects.filter(visit=v).exists(),
+        when_refusal=_("Only a planned visit with a risk assessment can be overridden."),
+        supervisor={"subtree"},
+        administrator={ANY},
+    ),
+    "assign_second_worker": rule(
+        _("Only a supervisor can assign a second worker."),
+        statuses=[EscortFallback.Status.OPEN],
+        supervisor={"subtree"},
+        administrator={ANY},
+    ),
+    "postpone_visit": rule(
+        _("Only a supervisor can postpone the visit."),
+        statuses=[EscortFallback.Status.OPEN],
+        supervisor={"subtree"},
+        administrator={ANY},
+    ),
+    # Route notes for an address: social work that plans or goes on the visit; never police.
+    "add_route_note": rule(
+        _("Only the team's social workers can leave route notes."),
+        social_worker={"team", "granted", "on_visit"},
+        supervisor={"subtree"},
+        administrator={ANY},
+    ),
     # Escorts: answered by the station asked (or the unit above it).
     "answer_escort": rule(
         _("Only the station asked can answer."),
@@ -302,6 +351,11 @@ RECORD = {
     "raise_alarm": HomeVisit,
     "request_escort": HomeVisit,
     "override_solo_visit": HomeVisit,
+    "assess_visit": HomeVisit,
+    "override_assessment": HomeVisit,
+    "assign_second_worker": EscortFallback,
+    "postpone_visit": EscortFallback,
+    "add_route_note": HomeVisit,
     "answer_escort": EscortRequest,
     "acknowledge_alert": SafetyAlert,
     "resolve_alert": SafetyAlert,

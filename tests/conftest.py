@@ -63,10 +63,11 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
-    from accounts import tasks
+    from accounts import sms, tasks
 
     cache.clear()
     tasks._broker_down_until = 0.0  # a test that broke the broker must not mute the next one's e-mails
+    sms.outbox.clear()  # texts the locmem SMS backend sent in an earlier test
     yield
     cache.clear()
 

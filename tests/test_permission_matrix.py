@@ -171,6 +171,14 @@ MATRIX = {
         f"safety:visit_act[{a}]": action("visit", roles=SOCIAL_WORK, extra={"action": a})
         for a in ("start", "check-in", "check-out", "alarm", "override", "escort")
     },
+    "safety:visit_assessment": page(*SOCIAL_WORK, obj="visit"),
+    "safety:visit_assessment_override": action("visit", roles=SOCIAL_WORK),
+    "safety:route_note_add": action("visit", roles=SOCIAL_WORK),
+    "safety:fallbacks": page(*SOCIAL_WORK),
+    "safety:fallback_assign": action("fallback", roles=SOCIAL_WORK),
+    "safety:fallback_postpone": action("fallback", roles=SOCIAL_WORK),
+    # The SMS gateway's delivery receipts: no session; without the gateway's signature always refused.
+    "sms_status": Rule(method="post", ok=frozenset({403}), public=True),
     "safety:escorts": page(),
     "safety:escort_answer": action("escort"),
     "safety:alerts": page(*SOCIAL_WORK),
@@ -299,6 +307,14 @@ def _organisation(tag):
         needed_from=timezone.now() + timedelta(hours=1),
         needed_until=timezone.now() + timedelta(hours=2),
     )
+    # Police declined a second escort request: the supervisor's task to send a second worker or postpone.
+    declined = safety_services.request_escort(
+        actor=worker,
+        visit=visit,
+        needed_from=timezone.now() + timedelta(hours=1),
+        needed_until=timezone.now() + timedelta(hours=2),
+    )
+    safety_services.answer_escort(actor=users["officer"], escort=declined, accept=False, reason="No patrol free")
     # An alarm from a colleague's visit: the workers of a visit never see its own alerts.
     colleague = f.SocialWorkerFactory(organization=team)
     alarm_visit = safety_services.plan_visit(
@@ -342,6 +358,7 @@ def _organisation(tag):
         attachment=attachment,
         visit=visit,
         escort=escort,
+        fallback=declined.fallback,
         alert=alert,
         risk_flag=flag,
         approval=services.decline_referral(actor=users["social_worker"], referral=referral, reason="not_in_remit"),
@@ -366,6 +383,7 @@ RECORDS = (
     "attachment",
     "visit",
     "escort",
+    "fallback",
     "alert",
     "risk_flag",
     "beat",

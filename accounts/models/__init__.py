@@ -7,5 +7,6 @@ from accounts.models.notices import Notification, NotificationQuerySet  # noqa: 
 from accounts.models.organisation import District, Holiday, Organization, OrganizationQuerySet, validate_time_zone  # noqa: F401
 from accounts.models.records import AccessLog, AppendOnlyQuerySet, ReferenceCounter, TimerRun  # noqa: F401
 from accounts.models.retention import LegalHold, RetentionRule, RetentionRun  # noqa: F401
+from accounts.models.sms import SmsMessage  # noqa: F401
 from accounts.models.users import AccountManager, OnCallShift, OnCallShiftQuerySet, User, UserQuerySet  # noqa: F401
 from accounts.models.webhooks import WebhookDelivery, WebhookSubscription  # noqa: F401

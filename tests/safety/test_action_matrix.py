@@ -18,7 +18,19 @@ from django.utils import timezone
 from accounts.models import Approval
 from referrals import services as referral_services
 from safety import services
-from safety.models import DuressCode, EscortRequest, FollowUpItem, HazardEvent, HomeVisit, RiskFlag, SafetyAlert
+from safety.models import (
+    DuressCode,
+    EscortFallback,
+    EscortRequest,
+    FollowUpItem,
+    HazardEvent,
+    HomeVisit,
+    RiskFlag,
+    RouteNote,
+    SafetyAlert,
+    VisitRiskAssessment,
+)
+from safety.services import assessment, escort_fallback, route_notes
 from tests import action_matrix
 from tests.action_matrix import Action
 from tests.world import ACTORS, file_referral, two_districts
@@ -76,6 +88,20 @@ def escort(world, actor):
     return services.request_escort(actor=world.worker, visit=visit, needed_from=_hours(2), needed_until=_hours(3))
 
 
+def assessed(world, actor):
+    """A planned solo visit whose checklist recommends a second worker (prior violence: 3 points or more)."""
+    visit = planned(world, actor)
+    assessment.assess_visit(actor=world.worker, visit=visit, answers={"prior_violence": True})
+    return visit
+
+
+def fallback(world, actor):
+    """The supervisor's task after the station declined the escort of a planned solo visit."""
+    request = escort(world, actor)
+    services.answer_escort(actor=world.officer, escort=request, accept=False, reason="No patrol free that evening")
+    return EscortFallback.objects.get(escort=request)
+
+
 def event(world, actor):
     return services.report_hazard_event(
         actor=world.worker,
@@ -123,6 +149,17 @@ def state(_target):
         ),
         "follow_ups": list(FollowUpItem.objects.order_by("pk").values_list("pk", "status", "note")),
         "duress_codes": list(DuressCode.objects.order_by("pk").values_list("user_id", "code_hash")),
+        "assessments": list(
+            VisitRiskAssessment.objects.order_by("pk").values_list(
+                "pk", "visit_id", "score", "recommendation", "override_by_id", "assessed_by_id", "answers"
+            )
+        ),
+        "fallbacks": list(
+            EscortFallback.objects.order_by("pk").values_list("pk", "status", "added_worker_id", "postponed_to")
+        ),
+        "visit_workers": sorted(HomeVisit.workers.through.objects.values_list("homevisit_id", "user_id")),
+        "visit_starts": list(HomeVisit.objects.order_by("pk").values_list("pk", "planned_start")),
+        "route_notes": list(RouteNote.objects.order_by("pk").values_list("pk", "text", "author_id")),
     }
 
 
@@ -364,6 +401,77 @@ ACTIONS = [
         page=visit_page(
             "escort",
             lambda w: {"needed_from": _local(_hours(2)), "needed_until": _local(_hours(3)), "station": "", "note": ""},
+        ),
+    ),
+    # --- before the visit: risk checklist, its override, route notes ------------------------------------
+    Action(
+        "assess_visit",
+        allowed=frozenset({"worker", "colleague", "worker_granted", "supervisor", "administrator"}),
+        visible=SEES_VISIT,
+        setup=planned,
+        snapshot=state,
+        changed=one_more("assessments"),
+        service=lambda w, u, v: assessment.assess_visit(actor=u, visit=v, answers={"dogs": True}),
+        page=lambda w, v: (reverse("safety:visit_assessment", args=[v.pk]), {"dogs": "on"}),
+    ),
+    Action(
+        "override_assessment",
+        allowed=frozenset({"supervisor", "administrator"}),
+        visible=SEES_VISIT,
+        setup=assessed,
+        snapshot=state,
+        changed=lambda w, b, a: last("assessments", a)[4] is not None,
+        service=lambda w, u, v: assessment.override_assessment(
+            actor=u, visit=v, reason="Partner away; checked by phone"
+        ),
+        page=lambda w, v: (
+            reverse("safety:visit_assessment_override", args=[v.pk]),
+            {"reason": "Partner away; checked by phone"},
+        ),
+    ),
+    Action(
+        "add_route_note",
+        allowed=frozenset({"worker", "colleague", "worker_granted", "supervisor", "administrator"}),
+        visible=SEES_VISIT,
+        setup=planned,
+        snapshot=state,
+        changed=one_more("route_notes"),
+        service=lambda w, u, v: route_notes.add_route_note(
+            actor=u, visit=v, text="Dog in the yard; use the back entrance"
+        ),
+        page=lambda w, v: (
+            reverse("safety:route_note_add", args=[v.pk]),
+            {"text": "Dog in the yard; use the back entrance"},
+        ),
+    ),
+    # --- no police escort: the supervisor sends a second worker or postpones -----------------------------
+    Action(
+        "assign_second_worker",
+        allowed=frozenset({"supervisor", "administrator"}),
+        visible=SEES_VISIT,
+        setup=fallback,
+        snapshot=state,
+        changed=lambda w, b, a: (
+            last("fallbacks", a)[1:3] == ("second_worker", w.colleague.pk)
+            and len(a["visit_workers"]) == len(b["visit_workers"]) + 1
+        ),
+        service=lambda w, u, fb: escort_fallback.assign_second_worker(actor=u, fallback=fb, worker=w.colleague),
+        page=lambda w, fb: (
+            reverse("safety:fallback_assign", args=[fb.pk]),
+            {f"fb{fb.pk}-worker": w.colleague.pk, f"fb{fb.pk}-note": ""},
+        ),
+    ),
+    Action(
+        "postpone_visit",
+        allowed=frozenset({"supervisor", "administrator"}),
+        visible=SEES_VISIT,
+        setup=fallback,
+        snapshot=state,
+        changed=lambda w, b, a: last("fallbacks", a)[1] == "postponed" and a["visit_starts"] != b["visit_starts"],
+        service=lambda w, u, fb: escort_fallback.postpone_visit(actor=u, fallback=fb, planned_start=_hours(30)),
+        page=lambda w, fb: (
+            reverse("safety:fallback_postpone", args=[fb.pk]),
+            {f"fb{fb.pk}-planned_start": _local(_hours(30)), f"fb{fb.pk}-note": ""},
         ),
     ),
     # --- escorts ---------------------------------------------------------------------------------------

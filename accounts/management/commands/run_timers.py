@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 
-from accounts import outbox, retention, timers, webhooks
+from accounts import outbox, retention, sms, timers, webhooks
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +24,7 @@ def send_outbox(stop, interval=MAIL_INTERVAL, mail=True):
             try:
                 if mail:
                     outbox.deliver_pending_emails(older_than=timedelta(0))
+                    sms.deliver_due(budget_seconds=interval * 4)
                 webhooks.deliver_due(budget_seconds=interval * 4)
                 if retention.due_today():
                     retention.run()
@@ -45,6 +46,8 @@ class Command(BaseCommand):
         if once:
             results = timers.run_all()
             sent = outbox.deliver_pending_emails(older_than=timedelta(0)) if self._sends_mail() else 0
+            if self._sends_mail():
+                sms.deliver_due()
             self._report(results, sent, always=True)
             return
         stop = threading.Event()
