@@ -50,5 +50,15 @@ from referrals.services.routing import (  # noqa: F401
     rematch_station,
     transfer_referral,
 )
-from referrals.services.sla import acknowledge_due, acknowledge_rule, sla_for  # noqa: F401
+from referrals.services.sla import (  # noqa: F401
+    Deadline,
+    acknowledge_due,
+    acknowledge_rule,
+    first_contact_due,
+    first_contact_rule,
+    next_deadline,
+    sla_for,
+    time_left,
+    time_left_formats,
+)
 from referrals.services.staffing import flag_departed_worker, worker_moved  # noqa: F401

@@ -6,15 +6,17 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts import hooks
 from accounts.access_log import log_access
 from accounts.drafts import discard_draft
 from accounts.models import Approval
-from accounts.visibility import get_visible_or_404, require_role
+from accounts.visibility import get_visible_or_404
 from referrals import forms, household, selectors, services
 from referrals.models import (
     OUTCOME_NEXT_STEP,
@@ -22,6 +24,7 @@ from referrals.models import (
     Household,
     Referral,
     ReferralEvent,
+    Status,
 )
 from referrals.views._base import R, _decorate_rows, _errors_to_form, _messages_of
 
@@ -39,10 +42,108 @@ def detail(request, pk):
     return render(request, "referrals/detail.html", _detail_context(request, referral))
 
 
+# The actions of the case page, in their usual order: (title of the form, its button).
+ACTION_LABELS = {
+    "acknowledge": (gettext_lazy("Acknowledge"), gettext_lazy("Acknowledge")),
+    "resubmit": (gettext_lazy("Add the information and resubmit"), gettext_lazy("Resubmit")),
+    "accept": (gettext_lazy("Accept and assign"), gettext_lazy("Accept")),
+    "first_contact": (gettext_lazy("Record first contact"), gettext_lazy("Record contact")),
+    "close": (gettext_lazy("Close with an outcome"), gettext_lazy("Close the case")),
+    "confirm_level": (gettext_lazy("Confirm the triage level"), gettext_lazy("Confirm")),
+    "reassign": (gettext_lazy("Reassign"), gettext_lazy("Reassign")),
+    "dispatch": (gettext_lazy("Dispatch to a team"), gettext_lazy("Dispatch")),
+    "return": (gettext_lazy("Return for more information"), gettext_lazy("Return to the referrer")),
+    "decline": (gettext_lazy("Decline"), gettext_lazy("Decline")),
+    "re_refer": (gettext_lazy("Re-refer to another agency"), gettext_lazy("Re-refer")),
+    "fail": (gettext_lazy("Could not be served"), gettext_lazy("Record")),
+    "transfer": (gettext_lazy("Transfer to another team"), gettext_lazy("Transfer")),
+    "redirect": (gettext_lazy("Redirect to another team"), gettext_lazy("Redirect")),
+    "share": (gettext_lazy("Share with a colleague"), gettext_lazy("Share")),
+    "feedback": (gettext_lazy("Was this referral appropriate?"), gettext_lazy("Send feedback")),
+    "cancel": (gettext_lazy("Cancel the referral"), gettext_lazy("Cancel referral")),
+}
+# The note form sits with the notes, not in the list of actions; the card can still point to it.
+NOTE_LABEL = gettext_lazy("Add a note")
+
+# What the worker most likely does next, by status: these come first, in this order, and the first one
+# the policy allows is the card's primary action; the other allowed actions follow in the usual order.
+LIKELY_NEXT: dict[str, tuple[str, ...]] = {
+    Status.SUBMITTED: ("acknowledge", "accept", "dispatch", "confirm_level"),
+    Status.ACKNOWLEDGED: ("accept", "confirm_level"),
+    Status.ACCEPTED: ("first_contact", "note"),
+    Status.IN_PROGRESS: ("note", "close"),
+    Status.RETURNED: ("resubmit",),
+    Status.DECLINED: ("redirect",),
+}
+
+
+def ordered_actions(*, status: str, allowed: set[str]) -> list[str]:
+    """The allowed actions, the likely next ones for ``status`` first (``note`` included when likely)."""
+    likely = LIKELY_NEXT.get(status, ())
+    usual = [name for name in (*ACTION_LABELS, "note") if name not in likely]
+    return [name for name in (*likely, *usual) if name in allowed]
+
+
+def _may_open_household(user) -> bool:
+    """The household timeline is for social work and the intake desk, never the police side."""
+    return (user.is_administrator or user.role in (R.SOCIAL_WORKER, R.SUPERVISOR, R.INTAKE_COORDINATOR)) and (
+        not user.is_police
+    )
+
+
+def _when(at, now) -> str:
+    """A moment in the viewer's time zone: the time alone today, with the day otherwise."""
+    local = timezone.localtime(at)
+    return date_format(local, "H:i" if local.date() == timezone.localtime(now).date() else "D j M H:i")
+
+
+def _escalation_steps(events, now) -> list[dict]:
+    """Escalation steps and who took each, read from the events (the page lists them anyway)."""
+    steps, latest = [], {}
+    for e in events:
+        if e.kind == ReferralEvent.Kind.ESCALATED:
+            latest[e.note] = {"level": e.note, "when": _when(e.at, now), "taken_by": None}
+            steps.append(latest[e.note])
+        elif e.kind == ReferralEvent.Kind.ESCALATION_ACKNOWLEDGED and e.note in latest and e.actor:
+            latest[e.note]["taken_by"] = e.actor.get_full_name() or e.actor.username
+    return steps
+
+
+def _clock(user, referral, now, events, related, primary):
+    """The "next step" card: the running deadline, escalations, the household and the likely next action."""
+    card = {"shared_view": user.reads_shared_view, "status": referral.status}
+    if user.reads_shared_view:
+        # The referrer's view: where the referral stands, without rules, escalations or other records.
+        card["ack_due"] = _when(referral.ack_due_at, now) if referral.ack_due_at else ""
+        card["acknowledged"] = _when(referral.acknowledged_at, now) if referral.acknowledged_at else ""
+        card["accepted"] = _when(referral.accepted_at, now) if referral.accepted_at else ""
+        card["primary"] = primary
+        return card
+    deadline = services.next_deadline(referral=referral)
+    if deadline is not None:
+        card.update(
+            deadline=deadline,
+            due=_when(deadline.due, now),
+            left=services.time_left(due=deadline.due, now=now),
+            overdue=deadline.due <= now,
+            formats=services.time_left_formats(),
+        )
+    if referral.first_contact_at:
+        card["contacted"] = _when(referral.first_contact_at, now)
+    card["escalations"] = _escalation_steps(events, now)
+    if related:
+        card["household"] = True
+        card["household_others"] = len(related)
+        card["household_link"] = _may_open_household(user)
+    card["primary"] = primary
+    return card
+
+
 def _detail_context(request, referral, **forms_with_errors):
     user = request.user
+    now = timezone.now()
     actions = services.allowed_actions(user=user, referral=referral)
-    events = ReferralEvent.objects.visible_to(user).filter(referral=referral).select_related("actor")
+    events = list(ReferralEvent.objects.visible_to(user).filter(referral=referral).select_related("actor"))
     notes = CaseNote.objects.visible_to(user).filter(referral=referral).select_related("author")
     persons = referral.person_links.select_related("person").order_by("id")
     related = []
@@ -62,24 +163,6 @@ def _detail_context(request, referral, **forms_with_errors):
     linked_to = None
     if referral.linked_to_id:
         linked_to = selectors.visible_referrals(user).filter(pk=referral.linked_to_id).first()
-    context = {
-        "referral": referral,
-        "feedback": feedback,
-        "waiting_approval": waiting,
-        "linked_to": linked_to,
-        "pending_links": selectors.link_requests_to_decide(user, referral),
-        "panels": panels,
-        "actions": actions,
-        "events": events,
-        "notes": notes,
-        "persons": persons,
-        "related": related,
-        "next_step": OUTCOME_NEXT_STEP.get(referral.outcome, ""),
-        "acknowledge_rule": services.acknowledge_rule(referral=referral) if referral.awaiting_acknowledgement else "",
-        "show_internal": not user.reads_shared_view,
-        "escalation_rows": referral.escalations.all() if not user.reads_shared_view else [],
-        "now": timezone.now(),
-    }
     blank = {
         "accept": forms.AcceptForm(referral=referral) if "accept" in actions else None,
         "decline": forms.DeclineForm() if "decline" in actions else None,
@@ -100,8 +183,37 @@ def _detail_context(request, referral, **forms_with_errors):
         "fail": forms.FailForm() if "fail" in actions else None,
     }
     blank.update(forms_with_errors)
-    context["forms"] = blank
-    return context
+    # Only what is on the page: the acknowledgement is a button, every other action a form (or none left).
+    shown = [a for a in ordered_actions(status=referral.status, allowed=actions) if a == "acknowledge" or blank.get(a)]
+    action_list = [
+        {"name": a, "form": blank.get(a), "title": ACTION_LABELS[a][0], "button": ACTION_LABELS[a][1]}
+        for a in shown
+        if a != "note"
+    ]
+    likely = [a for a in shown if a in LIKELY_NEXT.get(referral.status, ())]
+    primary = None
+    if likely:
+        primary = {"name": likely[0], "label": NOTE_LABEL if likely[0] == "note" else ACTION_LABELS[likely[0]][0]}
+    return {
+        "referral": referral,
+        "feedback": feedback,
+        "waiting_approval": waiting,
+        "linked_to": linked_to,
+        "pending_links": selectors.link_requests_to_decide(user, referral),
+        "panels": panels,
+        "actions": actions,
+        "action_list": action_list,
+        "clock": _clock(user, referral, now, events, related, primary),
+        "events": events,
+        "notes": notes,
+        "persons": persons,
+        "related": related,
+        "next_step": OUTCOME_NEXT_STEP.get(referral.outcome, ""),
+        "show_internal": not user.reads_shared_view,
+        "household_link": _may_open_household(user),
+        "forms": blank,
+        "now": now,
+    }
 
 
 def _feedback(data):
@@ -268,8 +380,7 @@ def _after_action(request, referral):
 @login_required
 def household_timeline(request, pk):
     """Every record touching a household across agencies; what the viewer may not see shows only its holder."""
-    require_role(request.user, R.SOCIAL_WORKER, R.SUPERVISOR, R.INTAKE_COORDINATOR)
-    if request.user.is_police:
+    if not _may_open_household(request.user):
         raise Http404
     home = get_visible_or_404(Household, request.user, pk=pk)
     log_access(request, home, detail="household timeline")
