@@ -18,6 +18,7 @@ from referrals import forms, selectors, services
 from referrals.filters import ReferralListFilters
 from referrals.models import (
     STATUS_CODES,
+    Category,
     Referral,
     ReferralEscalation,
     Status,
@@ -210,7 +211,7 @@ def _export(request, qs, name):
         "updated_at",
         "outcome",
     )
-    statuses, categories = dict(Status.choices), dict(forms.Category.choices)
+    statuses, categories = dict(Status.choices), dict(Category.choices)
     data = (
         (ref, statuses.get(st, st), STATUS_CODES[st][0], lvl, categories.get(cat, cat), station, team, worker)
         + (filed, due, upd, out)
