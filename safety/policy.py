@@ -13,10 +13,16 @@ Two rules hold across the table:
   alarm, or to take the missed check-out alert that would have sent help, must not be able to.
 """
 
-from django.contrib.auth import get_user_model
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 
-from accounts.policy import ANY, Policy, contains, role_of, rule
+from accounts.models import Organization, User
+from accounts.policy import ANY, Policy, Who, contains, role_of, rule
 from accounts.visibility import visible
 from referrals.models import Household, Person, Referral, ReferralUserObjectPermission
 from safety.models import (
@@ -31,29 +37,36 @@ from safety.models import (
     VisitRiskAssessment,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+    from django_stubs_ext import StrOrPromise
+
+# How a user stands to a safety record (any of the kinds above, or a user for "self").
+Relation = Callable[[User, object], bool]
+
 
 # --- how a record hangs together ---------------------------------------------------------------
-def _visit_of(obj):
+def _visit_of(obj: object) -> HomeVisit | None:
     if isinstance(obj, HomeVisit):
         return obj
     if isinstance(obj, (EscortRequest, EscortFallback)):
         return obj.visit
     if isinstance(obj, SafetyAlert):
-        return obj.visit or (obj.escort.visit if obj.escort_id else None)
+        return obj.visit or (obj.escort.visit if obj.escort is not None else None)
     return None
 
 
-def _event_of(obj):
+def _event_of(obj: object) -> HazardEvent | None:
     if isinstance(obj, HazardEvent):
         return obj
     if isinstance(obj, FollowUpItem):
         return obj.event
     if isinstance(obj, SafetyAlert):
-        return obj.event or (obj.follow_up.event if obj.follow_up_id else None)
+        return obj.event or (obj.follow_up.event if obj.follow_up is not None else None)
     return None
 
 
-def team_of(obj):
+def team_of(obj: object) -> Organization | None:
     """The social-work team a safety record belongs to (None when it has none)."""
     if isinstance(obj, Referral):
         return obj.team
@@ -66,23 +79,23 @@ def team_of(obj):
     return None
 
 
-def referral_of(obj):
+def referral_of(obj: object) -> Referral | None:
     if isinstance(obj, Referral):
         return obj
     visit = _visit_of(obj)
     return visit.referral if visit is not None else None
 
 
-def on_visit(user, obj):
+def on_visit(user: User, obj: object) -> bool:
     """``user`` is one of the workers going on the visit ``obj`` is about."""
     visit = _visit_of(obj)
     return visit is not None and visit.pk is not None and visit.workers.filter(pk=user.pk).exists()
 
 
-def _not_on_alerted_visit(relation):
+def _not_on_alerted_visit(relation: Relation) -> Relation:
     """No relation to an alert holds for the workers of the visit it is about."""
 
-    def holds(user, obj):
+    def holds(user: User, obj: object) -> bool:
         if isinstance(obj, SafetyAlert) and on_visit(user, obj):
             return False
         return relation(user, obj)
@@ -90,7 +103,7 @@ def _not_on_alerted_visit(relation):
     return holds
 
 
-def _own(user, obj):
+def _own(user: User, obj: object) -> bool:
     event = _event_of(obj)
     if event is None:
         return False
@@ -99,33 +112,34 @@ def _own(user, obj):
     return isinstance(obj, FollowUpItem) and obj.owner_id == user.pk
 
 
-def _team(user, obj):
+def _team(user: User, obj: object) -> bool:
     team = team_of(obj)
     return team is not None and user.organization_id == team.pk
 
 
-def _subtree(user, obj):
+def _subtree(user: User, obj: object) -> bool:
     if not isinstance(
         obj, (Referral, HazardEvent, FollowUpItem, HomeVisit, EscortRequest, EscortFallback, SafetyAlert)
     ):
-        return bool(getattr(obj, "organization", None)) and contains(user.organization, obj.organization)
+        organization = getattr(obj, "organization", None)
+        return bool(organization) and contains(user.organization, organization)
     team = team_of(obj)
     return team is not None and contains(user.organization, team)
 
 
-def _safety_contact(user, obj):
+def _safety_contact(user: User, obj: object) -> bool:
     team = team_of(obj)
     if team is None:
         return False
     return SafetyContact.objects.filter(user=user, agency__path__in=_ancestor_paths(team)).exists()
 
 
-def _ancestor_paths(org):
+def _ancestor_paths(org: Organization) -> list[str]:
     parts = [p for p in org.path.strip("/").split("/") if p]
     return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
 
 
-def _granted(user, obj):
+def _granted(user: User, obj: object) -> bool:
     referral = referral_of(obj)
     return (
         referral is not None
@@ -134,23 +148,23 @@ def _granted(user, obj):
     )
 
 
-def _sees(user, obj):
+def _sees(user: User, obj: object) -> bool:
     """A flag target (referral, household or person), or a flag, the user may see."""
     if isinstance(obj, (Referral, Household, Person, RiskFlag)) and obj.pk is not None:
         return visible(type(obj), user).filter(pk=obj.pk).exists()
     return False
 
 
-def _station(user, obj):
+def _station(user: User, obj: object) -> bool:
     return isinstance(obj, EscortRequest) and contains(user.organization, obj.station)
 
 
-def _recipient(user, obj):
+def _recipient(user: User, obj: object) -> bool:
     return isinstance(obj, SafetyAlert) and obj.pk is not None and obj.recipients.filter(pk=user.pk).exists()
 
 
 # In order of cost: attribute tests first, queries last (Policy.permits tries them in this order).
-RELATIONS = {
+RELATIONS: dict[str, Relation] = {
     "self": lambda u, obj: getattr(obj, "pk", None) == u.pk and obj.__class__ is u.__class__,
     "team": _not_on_alerted_visit(_team),
     "subtree": _not_on_alerted_visit(_subtree),
@@ -165,7 +179,7 @@ RELATIONS = {
 
 
 # --- the states an action exists in ------------------------------------------------------------
-def status_of(obj):
+def status_of(obj: object) -> str:
     if isinstance(obj, SafetyAlert):
         if obj.resolved_at is not None:
             return "resolved"
@@ -176,7 +190,8 @@ def status_of(obj):
 ALERT_STATES = {"open": _("open"), "taken": _("taken"), "resolved": _("resolved")}
 
 
-def not_now(obj):
+def not_now(obj: object) -> StrOrPromise:
+    label: StrOrPromise
     if isinstance(obj, SafetyAlert):
         label = ALERT_STATES[status_of(obj)]
     else:
@@ -185,9 +200,9 @@ def not_now(obj):
 
 
 V = HomeVisit.Status
-ON_THE_VISIT = {"social_worker": {"on_visit"}, "supervisor": {"subtree"}, "administrator": {ANY}}
+ON_THE_VISIT: Who = {"social_worker": {"on_visit"}, "supervisor": {"subtree"}, "administrator": {ANY}}
 ONLY_THE_WORKERS = _("Only the workers on this visit can do this.")
-RESPONDERS = {
+RESPONDERS: Who = {
     "social_worker": {"recipient", "team", "safety_contact"},
     "supervisor": {"recipient", "subtree", "safety_contact"},
     "intake_coordinator": {"recipient", "safety_contact"},
@@ -337,8 +352,8 @@ RULES = {
 }
 
 # The kind of record each action is taken on (the relations above are shared by all of them).
-RECORD = {
-    "report_event": get_user_model(),
+RECORD: dict[str, type[Model] | tuple[type[Model], ...]] = {
+    "report_event": User,
     "update_event": HazardEvent,
     "flag_for_review": HazardEvent,
     "update_follow_up": FollowUpItem,
@@ -359,7 +374,7 @@ RECORD = {
     "answer_escort": EscortRequest,
     "acknowledge_alert": SafetyAlert,
     "resolve_alert": SafetyAlert,
-    "set_duress_code": get_user_model(),
+    "set_duress_code": User,
 }
 assert set(RECORD) == set(RULES)
 
@@ -367,14 +382,14 @@ POLICY = Policy(rules=RULES, relations=RELATIONS, status_of=status_of, not_now=n
 can = POLICY.can
 
 
-def require(user, action, obj):
+def require(user: User | AnonymousUser | None, action: str, obj: object) -> None:
     """For services: refuse with ``PermissionDenied`` (role or relation) or ``ValidationError`` (state)."""
     if not isinstance(obj, RECORD[action]):
         raise TypeError(f"{action} is taken on {RECORD[action]}, not on {type(obj).__name__}")
     POLICY.require(user, action, obj)
 
 
-def allowed_actions(user, obj) -> set[str]:
+def allowed_actions(user: User | AnonymousUser | None, obj: object) -> set[str]:
     """What pages and the API offer on ``obj``: the actions on its kind of record that the table allows now."""
     return {
         action
@@ -383,6 +398,6 @@ def allowed_actions(user, obj) -> set[str]:
     }
 
 
-def may_ever(user, action) -> bool:
+def may_ever(user: User | AnonymousUser | None, action: str) -> bool:
     """Has the user's role any relation at all for ``action``? (To refuse before reading any input.)"""
     return role_of(user) in RULES[action].who

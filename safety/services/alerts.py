@@ -1,5 +1,11 @@
 """Safety alerts: raising them, taking and resolving them, and the lone-worker sweep of missed check-outs."""
 
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -7,43 +13,59 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import calendar
 from accounts.directory import supervisors_of
+from accounts.models import User
 from safety import policy
 from safety.models import (
     SECOND_ALERT_AFTER,
     EscortRequest,
+    FollowUpItem,
     HomeVisit,
     SafetyAlert,
 )
-from safety.services._base import User, _notify
+from safety.services._base import _notify
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
-def _alarm_recipients(visit):
+def _alarm_recipients(visit: HomeVisit) -> list[User]:
     team = visit.referral.team
     return supervisors_of(team) + list(calendar.on_call_workers(team, timezone.now())) if team else []
 
 
-def _raise(visit, kind, level, recipients, message, escort=None, follow_up=None):
+def _raise(
+    visit: HomeVisit | None,
+    kind: SafetyAlert.Kind,
+    level: int,
+    recipients: Iterable[User | None],
+    message: StrOrPromise,
+    escort: EscortRequest | None = None,
+    follow_up: FollowUpItem | None = None,
+) -> SafetyAlert | None:
     try:
         with transaction.atomic():
             alert = SafetyAlert.objects.create(kind=kind, level=level, visit=visit, escort=escort, follow_up=follow_up)
     except IntegrityError:
         return None  # this step was already raised
+    alerted = [u for u in recipients if u is not None]
     if visit is not None:
         # Never the workers of the visit itself: a silent alarm must not show on the phone of the worker
         # under duress (nor of the colleague beside them), even when they are on call.
         on_the_visit = set(visit.workers.values_list("pk", flat=True))
-        recipients = [u for u in recipients if u is not None and u.pk not in on_the_visit]
-    recipients = [u for u in recipients if u is not None]
-    alert.recipients.set(recipients)
+        alerted = [u for u in alerted if u.pk not in on_the_visit]
+    alert.recipients.set(alerted)
     if visit is not None:
         url, reference = visit.get_absolute_url(), visit.referral.reference
     elif escort is not None:
         url, reference = "/safety/escorts/", escort.visit.referral.reference
     else:
+        assert follow_up is not None, "an alert is about a visit, an escort request or a follow-up item"
         url, reference = follow_up.event.get_absolute_url(), follow_up.event.reference
     # The visit address goes with alarms so help can be sent; nothing else about the case.
-    suffix = f" ({visit.address})" if kind in (SafetyAlert.Kind.ALARM, SafetyAlert.Kind.DURESS) else ""
-    _notify(recipients, f"{message}{suffix}", url, reference, kind="safety_alert")
+    suffix = (
+        f" ({visit.address})" if visit is not None and kind in (SafetyAlert.Kind.ALARM, SafetyAlert.Kind.DURESS) else ""
+    )
+    _notify(alerted, f"{message}{suffix}", url, reference, kind="safety_alert")
     from safety.services import alert_texts  # level-2 missed check-outs, alarms and duress also go by SMS
 
     alert_texts.text_alert(alert=alert, message=message, suffix=suffix)
@@ -51,7 +73,7 @@ def _raise(visit, kind, level, recipients, message, escort=None, follow_up=None)
 
 
 @transaction.atomic
-def acknowledge_alert(*, actor, alert):
+def acknowledge_alert(*, actor: User, alert: SafetyAlert) -> SafetyAlert:
     alert = SafetyAlert.objects.select_for_update().get(pk=alert.pk)
     policy.require(actor, "acknowledge_alert", alert)
     alert.acknowledged_by = actor
@@ -64,7 +86,7 @@ def acknowledge_alert(*, actor, alert):
 
 
 @transaction.atomic
-def resolve_alert(*, actor, alert, resolution, note=""):
+def resolve_alert(*, actor: User, alert: SafetyAlert, resolution: str, note: str = "") -> SafetyAlert:
     alert = SafetyAlert.objects.select_for_update().get(pk=alert.pk)
     policy.require(actor, "resolve_alert", alert)
     if resolution not in SafetyAlert.Resolution.values:
@@ -77,7 +99,7 @@ def resolve_alert(*, actor, alert, resolution, note=""):
     return alert
 
 
-def sweep_lone_workers(*, now=None, batch=200):
+def sweep_lone_workers(*, now: datetime | None = None, batch: int = 200) -> int:
     """Missed check-out: level 1 at expected end + grace (supervisor), level 2 fifteen minutes later
     (on-call list and the escort station). Exactly once per step, safe with concurrent sweeps."""
     now = now or timezone.now()
@@ -95,7 +117,7 @@ def sweep_lone_workers(*, now=None, batch=200):
             return fired
 
 
-def _missed_check_out(visit, now):
+def _missed_check_out(visit: HomeVisit, now: datetime) -> int:
     level = visit.alert_level + 1
     team = visit.referral.team
     if level == 1:
@@ -106,13 +128,14 @@ def _missed_check_out(visit, now):
             recipients += list(User.objects.filter(organization=escort.station, is_active=True))
     alert = _raise(visit, SafetyAlert.Kind.MISSED_CHECK_OUT, level, recipients, _("missed check-out"))
     visit.alert_level = level
-    visit.check_out_due_at = visit.check_out_due_at + SECOND_ALERT_AFTER if level < 2 else None
+    due = visit.check_out_due_at  # set: the sweep picks only visits whose check-out is due
+    visit.check_out_due_at = due + SECOND_ALERT_AFTER if level < 2 and due is not None else None
     visit.save(update_fields=["alert_level", "check_out_due_at"])
     return 1 if alert else 0
 
 
-def oldest_overdue(*, now):
-    due = [
+def oldest_overdue(*, now: datetime) -> datetime | None:
+    candidates = [
         HomeVisit.objects.filter(status=HomeVisit.Status.STARTED, check_out_due_at__lte=now)
         .order_by("check_out_due_at")
         .values_list("check_out_due_at", flat=True)
@@ -124,5 +147,5 @@ def oldest_overdue(*, now):
         .values_list("respond_by", flat=True)
         .first(),
     ]
-    due = [d for d in due if d]
+    due = [d for d in candidates if d]
     return min(due) if due else None

@@ -32,8 +32,12 @@ second worker; an accepted escort, or a second worker a supervisor assigned when
 come, for a police escort) or the visit cannot start unless a supervisor overrides with a reason.
 """
 
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import time
+from datetime import datetime, time, tzinfo
+from typing import TYPE_CHECKING, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -53,11 +57,17 @@ from safety.models import (
     VisitRiskAssessment,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from accounts.models import User
+    from referrals.models import Referral
+
 
 @dataclass(frozen=True)
 class Factor:
     key: str
-    label: str
+    label: StrOrPromise
     points: int
 
 
@@ -75,14 +85,14 @@ FACTOR_KEYS = tuple(f.key for f in FACTORS)
 POINTS = {f.key: f.points for f in FACTORS}
 
 # (lowest score, highest score or None, recommendation): the whole range of scores, in order.
-SCORE_TABLE = (
+SCORE_TABLE: tuple[tuple[int, int | None, Recommendation], ...] = (
     (0, 2, Recommendation.SOLO),
     (3, 5, Recommendation.SECOND_WORKER),
     (6, None, Recommendation.POLICE_ESCORT),
 )
 
 # Which risk flag answers which question.
-FLAG_FACTORS = {
+FLAG_FACTORS: dict[str, str] = {
     RiskType.WEAPON: "weapons",
     RiskType.VIOLENCE: "prior_violence",
     RiskType.THREATS: "prior_violence",
@@ -95,25 +105,39 @@ VIOLENT_EVENTS = {HazardType.PHYSICAL_ATTACK, HazardType.SEXUAL_VIOLENCE, Hazard
 DARK_FROM, DARK_UNTIL = time(18, 0), time(6, 0)
 
 
-def score(*, answers):
+class ScoreRow(TypedDict):
+    low: int
+    high: int | None
+    recommendation: StrOrPromise
+
+
+class ChecklistRow(TypedDict):
+    key: str
+    label: StrOrPromise
+    points: int
+    checked: bool
+    reasons: list[StrOrPromise]
+
+
+def score(*, answers: Mapping[str, object]) -> int:
     return sum(POINTS[key] for key in FACTOR_KEYS if answers.get(key))
 
 
-def recommend(*, points):
+def recommend(*, points: int) -> Recommendation:
     for low, high, recommendation in SCORE_TABLE:
         if points >= low and (high is None or points <= high):
             return recommendation
     raise ValueError(points)
 
 
-def table():
+def table() -> list[ScoreRow]:
     """The score → recommendation table as the pages show it."""
     return [
         {"low": low, "high": high, "recommendation": recommendation.label} for low, high, recommendation in SCORE_TABLE
     ]
 
 
-def is_after_dark(*, moment, tz):
+def is_after_dark(*, moment: datetime, tz: tzinfo) -> bool:
     local = timezone.localtime(moment, tz).time()
     return local >= DARK_FROM or local < DARK_UNTIL
 
@@ -125,19 +149,21 @@ REASONS = {
 }
 
 
-def reason_label(*, code):
+def reason_label(*, code: str) -> StrOrPromise:
     if code.startswith("flag:"):
         return _("risk flag: %(type)s") % {"type": RiskType(code[5:]).label}
     return REASONS.get(code, code)
 
 
-def from_records(*, referral, address, planned_start=None, visit=None):
+def from_records(
+    *, referral: Referral, address: str, planned_start: datetime | None = None, visit: HomeVisit | None = None
+) -> dict[str, list[str]]:
     """What the records say, as {factor: [reason code, …]} (see :func:`reason_label`; no case details)."""
     from safety.services.flags import active_flags_for
 
-    found = {}
+    found: dict[str, list[str]] = {}
 
-    def add(key, why):
+    def add(key: str, why: str) -> None:
         found.setdefault(key, [])
         if why not in found[key]:
             found[key].append(why)
@@ -160,12 +186,13 @@ def from_records(*, referral, address, planned_start=None, visit=None):
         earlier = earlier.exclude(pk=visit.pk)
     if not earlier.exists():
         add("first_visit", "no_earlier_visit")
-    if planned_start is not None and referral.team_id and is_after_dark(moment=planned_start, tz=referral.team.tz):
+    team = referral.team
+    if planned_start is not None and team is not None and is_after_dark(moment=planned_start, tz=team.tz):
         add("after_dark", "planned_after_dark")
     return found
 
 
-def checklist(*, answers, found):
+def checklist(*, answers: Mapping[str, object], found: Mapping[str, Sequence[str]]) -> list[ChecklistRow]:
     """Rows for the pages: each factor with its points, whether it is ticked and what the records say."""
     return [
         {
@@ -180,7 +207,7 @@ def checklist(*, answers, found):
 
 
 # --- recording and overriding ----------------------------------------------------------------------
-def _record(actor, visit, answers):
+def _record(actor: User, visit: HomeVisit, answers: Mapping[str, object]) -> VisitRiskAssessment:
     found = from_records(referral=visit.referral, address=visit.address, planned_start=visit.planned_start, visit=visit)
     merged = {key: bool(answers.get(key)) or bool(found.get(key)) for key in FACTOR_KEYS}
     points = score(answers=merged)
@@ -198,7 +225,7 @@ def _record(actor, visit, answers):
 
 
 @transaction.atomic
-def assess_visit(*, actor, visit, answers):
+def assess_visit(*, actor: User, visit: HomeVisit, answers: Mapping[str, object]) -> VisitRiskAssessment:
     """Answer (or answer again) the checklist of a planned visit."""
     visit = HomeVisit.objects.select_for_update().get(pk=visit.pk)
     policy.require(actor, "assess_visit", visit)
@@ -206,7 +233,7 @@ def assess_visit(*, actor, visit, answers):
 
 
 @transaction.atomic
-def override_assessment(*, actor, visit, reason):
+def override_assessment(*, actor: User, visit: HomeVisit, reason: str) -> VisitRiskAssessment:
     """A supervisor lets the visit start although the plan does not meet the recommendation."""
     visit = HomeVisit.objects.select_for_update().get(pk=visit.pk)
     policy.require(actor, "override_assessment", visit)
@@ -220,7 +247,7 @@ def override_assessment(*, actor, visit, reason):
 
 
 # --- does the plan meet it? ---------------------------------------------------------------------------
-def requirement_met(*, visit, assessment):
+def requirement_met(*, visit: HomeVisit, assessment: VisitRiskAssessment) -> bool:
     if assessment.recommendation == Recommendation.SOLO or assessment.override_by_id:
         return True
     escort_accepted = visit.escort_requests.filter(status=EscortRequest.Status.ACCEPTED).exists()
@@ -231,7 +258,7 @@ def requirement_met(*, visit, assessment):
     return escort_accepted or (substituted and visit.workers.count() >= 2)
 
 
-def start_refusal(*, visit):
+def start_refusal(*, visit: HomeVisit) -> StrOrPromise | None:
     """Why the assessment keeps the visit from starting, or None."""
     assessment = VisitRiskAssessment.objects.filter(visit=visit).first()
     if assessment is None or requirement_met(visit=visit, assessment=assessment):

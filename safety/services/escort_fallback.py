@@ -2,7 +2,11 @@
 second worker or postpone the visit. While that task is open the visit cannot start with one worker;
 either answer settles it, and an escort accepted late settles it too."""
 
-from django.contrib.auth import get_user_model
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
@@ -10,15 +14,19 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.directory import supervisors_of
-from accounts.models import Organization
+from accounts.models import Organization, User
 from accounts.services import notify_about
 from safety import policy
 from safety.models import EscortFallback, HomeVisit
 
-User = get_user_model()
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+    from django_stubs_ext import StrOrPromise
+
+    from safety.models import EscortRequest
 
 
-def open_for(*, escort, cause):
+def open_for(*, escort: EscortRequest, cause: str) -> EscortFallback | None:
     """Open the supervisor's task for a declined or unanswered escort (once per request); call inside the
     transaction that recorded the answer or the escalation."""
     visit = escort.visit
@@ -41,18 +49,18 @@ def open_for(*, escort, cause):
     return fallback
 
 
-def escort_accepted(*, escort):
+def escort_accepted(*, escort: EscortRequest) -> None:
     """An escort accepted after its deadline: the task it opened is no longer needed."""
     EscortFallback.objects.filter(escort=escort, status=EscortFallback.Status.OPEN).update(
         status=EscortFallback.Status.ESCORT_ACCEPTED, resolved_at=timezone.now()
     )
 
 
-def open_fallbacks(*, visit):
+def open_fallbacks(*, visit: HomeVisit) -> QuerySet[EscortFallback]:
     return EscortFallback.objects.filter(visit=visit, status=EscortFallback.Status.OPEN)
 
 
-def start_refusal(*, visit):
+def start_refusal(*, visit: HomeVisit) -> StrOrPromise | None:
     """Why an open fallback keeps the visit from starting, or None."""
     if visit.workers.count() >= 2 or not open_fallbacks(visit=visit).exists():
         return None
@@ -62,7 +70,7 @@ def start_refusal(*, visit):
     )
 
 
-def candidates(*, actor, fallback):
+def candidates(*, actor: User, fallback: EscortFallback) -> QuerySet[User]:
     """Who may be sent as the second worker: active social workers of the visit's agency whom the
     supervisor can see, not already going."""
     team = fallback.visit.referral.team
@@ -73,13 +81,15 @@ def candidates(*, actor, fallback):
     return qs.exclude(pk__in=fallback.visit.workers.values("pk")).order_by("last_name", "first_name", "username")
 
 
-def _resolve(actor, fallback, status, note=""):
+def _resolve(actor: User, fallback: EscortFallback, status: str, note: str = "") -> None:
     fallback.status, fallback.resolved_by, fallback.resolved_at = status, actor, timezone.now()
     fallback.note = (note or "").strip()[:500]
 
 
 @transaction.atomic
-def assign_second_worker(*, actor, fallback, worker, note=""):
+def assign_second_worker(
+    *, actor: User, fallback: EscortFallback, worker: User | None, note: str = ""
+) -> EscortFallback:
     fallback = (
         EscortFallback.objects.select_for_update(of=("self",))
         .select_related("visit__referral__team")
@@ -108,7 +118,9 @@ def assign_second_worker(*, actor, fallback, worker, note=""):
 
 
 @transaction.atomic
-def postpone_visit(*, actor, fallback, planned_start, note=""):
+def postpone_visit(
+    *, actor: User, fallback: EscortFallback, planned_start: datetime | None, note: str = ""
+) -> EscortFallback:
     fallback = (
         EscortFallback.objects.select_for_update(of=("self",)).select_related("visit__referral").get(pk=fallback.pk)
     )
@@ -133,7 +145,7 @@ def postpone_visit(*, actor, fallback, planned_start, note=""):
     return fallback
 
 
-def outcomes(*, escorts):
+def outcomes(*, escorts: QuerySet[EscortRequest]) -> dict[str, int]:
     """The fallback's outcomes for a set of escort requests (the dashboard's figures)."""
     counts = EscortFallback.objects.filter(escort__in=escorts.values("pk")).aggregate(
         total=Count("pk"),

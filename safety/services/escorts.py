@@ -1,26 +1,35 @@
 """Police escorts for a home visit: requests, answers and the sweep of unanswered ones."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organization
+from accounts.models import Organization, User
 from safety import policy
 from safety.models import (
     EscortRequest,
+    HomeVisit,
     SafetyAlert,
 )
-from safety.services._base import User, _notify
+from safety.services._base import _notify
 from safety.services.alerts import _raise
 
 ESCORT_ANSWER_WITHIN = timedelta(hours=4)
 
 
 @transaction.atomic
-def request_escort(*, actor, visit, station=None, needed_from, needed_until, note=""):
+def request_escort(
+    *,
+    actor: User,
+    visit: HomeVisit,
+    station: Organization | None = None,
+    needed_from: datetime,
+    needed_until: datetime,
+    note: str = "",
+) -> EscortRequest:
     policy.require(actor, "request_escort", visit)
     # The referring station covers the family's address unless the worker chooses another.
     station = station or visit.referral.referring_station
@@ -50,7 +59,7 @@ def request_escort(*, actor, visit, station=None, needed_from, needed_until, not
 
 
 @transaction.atomic
-def answer_escort(*, actor, escort, accept, reason=""):
+def answer_escort(*, actor: User, escort: EscortRequest, accept: bool, reason: str = "") -> EscortRequest:
     escort = EscortRequest.objects.select_for_update().get(pk=escort.pk)
     policy.require(actor, "answer_escort", escort)
     if not accept and not (reason or "").strip():
@@ -71,7 +80,7 @@ def answer_escort(*, actor, escort, accept, reason=""):
     return escort
 
 
-def sweep_escorts(*, now=None):
+def sweep_escorts(*, now: datetime | None = None) -> int:
     from safety.services import escort_fallback  # unanswered: a supervisor sends a second worker or postpones
 
     now = now or timezone.now()

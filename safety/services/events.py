@@ -1,14 +1,17 @@
 """Hazard events: reporting, the automatic major-event rule, review flags and follow-up items with their sweep."""
 
-from datetime import datetime, time, timedelta
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.directory import agency_heads, supervisors_of
-from accounts.models import Organization
+from accounts.models import Organization, User
 from accounts.references import next_reference
 from safety import policy
 from safety.models import (
@@ -30,7 +33,9 @@ FOLLOW_UP_DAYS = 14
 
 
 @transaction.atomic
-def report_hazard_event(*, actor, worker=None, attachments=(), **fields):
+def report_hazard_event(
+    *, actor: User, worker: User | None = None, attachments: Iterable[UploadedFile] = (), **fields: Any
+) -> HazardEvent:
     """Record an event (a supervisor may report for a worker); open its follow-up checklist; apply rules 1–2."""
     worker = worker or actor
     policy.require(actor, "report_event", worker)
@@ -44,7 +49,8 @@ def report_hazard_event(*, actor, worker=None, attachments=(), **fields):
     event.full_clean(exclude=["reference"])
     event.save()
     for upload in attachments:
-        event.attachments.create(file=upload, name=upload.name[:200], size=upload.size)
+        # An upload always has a name and a size (the stubs allow None for files in general).
+        event.attachments.create(file=upload, name=(upload.name or "")[:200], size=upload.size or 0)
     due = timezone.localdate() + timedelta(days=FOLLOW_UP_DAYS)
     FollowUpItem.objects.bulk_create(
         [FollowUpItem(event=event, kind=kind, owner=None, due_on=due) for kind in FollowUpKind.values]
@@ -60,7 +66,7 @@ def report_hazard_event(*, actor, worker=None, attachments=(), **fields):
     return event
 
 
-def automatic_major_reasons(*, event):
+def automatic_major_reasons(*, event: HazardEvent) -> list[str]:
     """Rules 1 and 2 of the major-event definition, at the boundaries the rules give."""
     reasons = []
     if event.injury == Injury.DEATH:
@@ -80,7 +86,7 @@ def automatic_major_reasons(*, event):
     return reasons
 
 
-def _make_major(event, reasons):
+def _make_major(event: HazardEvent, reasons: Iterable[str]) -> None:
     event.is_major = True
     event.for_safety_council = True
     event.major_reasons = sorted(set(event.major_reasons) | set(reasons))
@@ -96,7 +102,7 @@ def _make_major(event, reasons):
 
 
 @transaction.atomic
-def update_hazard_event(*, actor, event, **fields):
+def update_hazard_event(*, actor: User, event: HazardEvent, **fields: Any) -> HazardEvent:
     """Later facts (more media reports, a worse injury) can make an event major."""
     policy.require(actor, "update_event", event)
     for name, value in fields.items():
@@ -110,7 +116,7 @@ def update_hazard_event(*, actor, event, **fields):
 
 
 @transaction.atomic
-def flag_for_review(*, actor, event, reason):
+def flag_for_review(*, actor: User, event: HazardEvent, reason: str) -> HazardEvent:
     """Rule 3: a supervisor marks the event major because the safety mechanism needs review."""
     policy.require(actor, "flag_for_review", event)
     if not (reason or "").strip():
@@ -121,7 +127,15 @@ def flag_for_review(*, actor, event, reason):
 
 
 @transaction.atomic
-def update_follow_up(*, actor, item, owner=None, due_on=None, status=None, note=""):
+def update_follow_up(
+    *,
+    actor: User,
+    item: FollowUpItem,
+    owner: User | None = None,
+    due_on: date | None = None,
+    status: str | None = None,
+    note: str = "",
+) -> FollowUpItem:
     policy.require(actor, "update_follow_up", item)
     if owner is not None:
         if not follow_up_owners(team=item.event.team).filter(pk=owner.pk).exists():
@@ -138,7 +152,7 @@ def update_follow_up(*, actor, item, owner=None, due_on=None, status=None, note=
     return item
 
 
-def sweep_follow_ups(*, now=None):
+def sweep_follow_ups(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     fired = 0
     with transaction.atomic():

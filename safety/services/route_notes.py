@@ -6,12 +6,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organization
+from accounts.models import Organization, User
 from safety import policy
-from safety.models import RouteNote
+from safety.models import HomeVisit, RouteNote
 
 
-def _agency(actor, visit):
+def _agency(actor: User, visit: HomeVisit) -> Organization | None:
     """The agency holding the case (its workers are the ones going there next), else the author's."""
     for unit in (visit.referral.team, actor.organization):
         if unit is not None and not unit.is_police:
@@ -20,7 +20,7 @@ def _agency(actor, visit):
 
 
 @transaction.atomic
-def add_route_note(*, actor, visit, text):
+def add_route_note(*, actor: User, visit: HomeVisit, text: str) -> RouteNote:
     policy.require(actor, "add_route_note", visit)
     text = " ".join((text or "").split())
     if not text:
@@ -33,5 +33,5 @@ def add_route_note(*, actor, visit, text):
     return RouteNote.objects.create(address=visit.address, text=text, author=actor, agency=agency, visit=visit)
 
 
-def notes_for(*, user, address):
+def notes_for(*, user: User, address: str) -> list[RouteNote]:
     return list(RouteNote.objects.visible_to(user).for_address(address).select_related("author")[:50])
