@@ -1,11 +1,13 @@
 # Shortcuts; the scripts in scripts/ do the work and need only bash and Python 3.11.
-.PHONY: run test smoke messages lint bench load faults
+.PHONY: run test smoke screenshots messages lint bench load faults
 run:        ## set up and start the app with demo data (SQLite, no Redis)
 	scripts/run
 test:       ## install what tests need and run the whole suite
 	scripts/test
 smoke:      ## embedded smoke test on a fresh SQLite file
 	scripts/smoke
+screenshots: ## README screenshots from the demo city in both languages (docs/screenshots/)
+	scripts/screenshots
 messages:   ## update translation catalogs from the source
 	.venv/bin/python scripts/messages.py
 lint:

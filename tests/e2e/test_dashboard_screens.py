@@ -1,7 +1,6 @@
-"""Screenshots of the supervisor dashboard in both languages (docs/screenshots/ with SAVE_DOCS_SCREENSHOTS=1)."""
+"""Screenshots of the supervisor dashboard in both languages, saved under test-artifacts/e2e/.
 
-import os
-from pathlib import Path
+The README's screenshots come from scripts/screenshots (the demo city)."""
 
 import pytest
 from django.utils import timezone
@@ -13,7 +12,6 @@ from tests.e2e.conftest import ARTIFACTS
 from tests.referrals.factories import StationTeamMatchFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.mark.parametrize("language", ["zh-hant", "en"])
@@ -43,8 +41,7 @@ def test_dashboard_screenshot(open_page, language):
     page.goto(f"{page.base_url}/dashboards/")
     page.wait_for_selector("[data-testid=kpi-total]")
     assert page.inner_text("[data-testid=kpi-total]") == "9"
-    target = DOCS if os.environ.get("SAVE_DOCS_SCREENSHOTS") else ARTIFACTS
-    target.mkdir(parents=True, exist_ok=True)
-    path = target / f"dashboard-{language}.png"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"dashboard-{language}.png"
     page.screenshot(path=str(path), full_page=False)
     assert path.stat().st_size > 10_000
