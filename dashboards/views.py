@@ -155,9 +155,17 @@ def dashboard(request):
 
 def _tables(f):
     """Every dashboard table as (title, header, rows), the source of the page's exports."""
-    r = f["referrals"]
+    tables = _referral_tables(f["referrals"])
+    if "caseload" in f:
+        tables |= _social_work_tables(f)
+    if "patrols" in f:
+        tables |= _patrol_tables(f)
+    return tables
+
+
+def _referral_tables(r):
     statuses, categories = dict(Status.choices), dict(Category.choices)
-    tables = {
+    return {
         "weekly": (
             _("New referrals per week"),
             [_("Week"), _("Total"), _("Level 1"), _("Level 2"), _("Level 3")],
@@ -207,41 +215,48 @@ def _tables(f):
             [(x.reference, x.team or _("Intake queue"), x.ack_due_at) for x in r["overdue"]],
         ),
     }
-    if "caseload" in f:
-        tables["caseload"] = (
+
+
+def _social_work_tables(f):
+    types = dict(HazardType.choices)
+    return {
+        "caseload": (
             _("Open cases per worker"),
             [_("Worker"), _("Team"), _("Open cases"), _("Maximum")],
             [
                 (w.get_full_name() or w.username, w.organization, w.open_cases, w.maximum)
                 for w in f["caseload"]["workers"]
             ],
-        )
-        types = dict(HazardType.choices)
-        tables["hazards"] = (
+        ),
+        "hazards": (
             _("Hazard events by month"),
             [_("Month"), _("Total"), _("Major")] + [types[t] for t in HazardType.values],
             [
                 (m["month"].date(), m["total"], m["major"], *[m[t] for t in HazardType.values])
                 for m in f["safety"]["by_month"]
             ],
-        )
-    if "patrols" in f:
-        tables["locations"] = (
+        ),
+    }
+
+
+def _patrol_tables(f):
+    return {
+        "locations": (
             _("Key locations by type"),
             [_("Type"), _("Total"), _("Suspected")],
             [(x["type"], x["total"], x["suspected"]) for x in f["patrols"]["locations"]],
-        )
-        tables["reports"] = (
+        ),
+        "reports": (
             _("Monthly report submission"),
             [_("Station"), _("Month"), _("Status"), _("Due")],
             [(x.station, x.month.strftime("%Y-%m"), x.get_status_display(), x.due_on) for x in f["patrols"]["reports"]],
-        )
-        tables["evaluation"] = (
+        ),
+        "evaluation": (
             _("Half-year evaluation"),
             [_("Peer group"), _("Rank"), _("Unit"), _("Beats"), _("Total score"), _("Grade")],
             [(x.group, x.rank, x.unit, x.beats, x.total, x.grade) for x in f["evaluation"]],
-        )
-    return tables
+        ),
+    }
 
 
 def _export(request, figures, name, fmt):

@@ -163,37 +163,8 @@ def _detail_context(request, referral, **forms_with_errors):
     linked_to = None
     if referral.linked_to_id:
         linked_to = selectors.visible_referrals(user).filter(pk=referral.linked_to_id).first()
-    blank = {
-        "accept": forms.AcceptForm(referral=referral) if "accept" in actions else None,
-        "decline": forms.DeclineForm() if "decline" in actions else None,
-        "transfer": forms.TransferForm(referral=referral) if "transfer" in actions else None,
-        "cancel": forms.CancelForm() if "cancel" in actions else None,
-        "first_contact": forms.FirstContactForm() if "first_contact" in actions else None,
-        "close": forms.CloseForm() if "close" in actions else None,
-        "reassign": forms.ReassignForm(referral=referral) if "reassign" in actions else None,
-        "note": forms.NoteForm(user=user) if "note" in actions else None,
-        "confirm_level": forms.LevelForm(initial={"level": referral.level}) if "confirm_level" in actions else None,
-        "dispatch": forms.DispatchForm(referral=referral) if "dispatch" in actions else None,
-        "redirect": forms.RedirectForm(referral=referral) if "redirect" in actions else None,
-        "share": forms.ShareForm(referral=referral) if "share" in actions else None,
-        "feedback": forms.FeedbackForm() if "feedback" in actions and not feedback else None,
-        "return": forms.ReturnForm() if "return" in actions else None,
-        "resubmit": forms.ResubmitForm() if "resubmit" in actions else None,
-        "re_refer": forms.ReReferForm() if "re_refer" in actions else None,
-        "fail": forms.FailForm() if "fail" in actions else None,
-    }
-    blank.update(forms_with_errors)
-    # Only what is on the page: the acknowledgement is a button, every other action a form (or none left).
-    shown = [a for a in ordered_actions(status=referral.status, allowed=actions) if a == "acknowledge" or blank.get(a)]
-    action_list = [
-        {"name": a, "form": blank.get(a), "title": ACTION_LABELS[a][0], "button": ACTION_LABELS[a][1]}
-        for a in shown
-        if a != "note"
-    ]
-    likely = [a for a in shown if a in LIKELY_NEXT.get(referral.status, ())]
-    primary = None
-    if likely:
-        primary = {"name": likely[0], "label": NOTE_LABEL if likely[0] == "note" else ACTION_LABELS[likely[0]][0]}
+    blank = _action_forms(user, referral, actions, feedback) | forms_with_errors
+    action_list, primary = _action_list(referral, actions, blank)
     return {
         "referral": referral,
         "feedback": feedback,
@@ -214,6 +185,45 @@ def _detail_context(request, referral, **forms_with_errors):
         "forms": blank,
         "now": now,
     }
+
+
+def _action_forms(user, referral, actions, feedback):
+    """A blank form for each action the policy allows that takes one (the acknowledgement is a button)."""
+    return {
+        "accept": forms.AcceptForm(referral=referral) if "accept" in actions else None,
+        "decline": forms.DeclineForm() if "decline" in actions else None,
+        "transfer": forms.TransferForm(referral=referral) if "transfer" in actions else None,
+        "cancel": forms.CancelForm() if "cancel" in actions else None,
+        "first_contact": forms.FirstContactForm() if "first_contact" in actions else None,
+        "close": forms.CloseForm() if "close" in actions else None,
+        "reassign": forms.ReassignForm(referral=referral) if "reassign" in actions else None,
+        "note": forms.NoteForm(user=user) if "note" in actions else None,
+        "confirm_level": forms.LevelForm(initial={"level": referral.level}) if "confirm_level" in actions else None,
+        "dispatch": forms.DispatchForm(referral=referral) if "dispatch" in actions else None,
+        "redirect": forms.RedirectForm(referral=referral) if "redirect" in actions else None,
+        "share": forms.ShareForm(referral=referral) if "share" in actions else None,
+        "feedback": forms.FeedbackForm() if "feedback" in actions and not feedback else None,
+        "return": forms.ReturnForm() if "return" in actions else None,
+        "resubmit": forms.ResubmitForm() if "resubmit" in actions else None,
+        "re_refer": forms.ReReferForm() if "re_refer" in actions else None,
+        "fail": forms.FailForm() if "fail" in actions else None,
+    }
+
+
+def _action_list(referral, actions, blank):
+    """The actions on the page, the likely next ones first, and the primary one the next-step card names."""
+    # Only what is on the page: the acknowledgement is a button, every other action a form (or none left).
+    shown = [a for a in ordered_actions(status=referral.status, allowed=actions) if a == "acknowledge" or blank.get(a)]
+    action_list = [
+        {"name": a, "form": blank.get(a), "title": ACTION_LABELS[a][0], "button": ACTION_LABELS[a][1]}
+        for a in shown
+        if a != "note"
+    ]
+    likely = [a for a in shown if a in LIKELY_NEXT.get(referral.status, ())]
+    primary = None
+    if likely:
+        primary = {"name": likely[0], "label": NOTE_LABEL if likely[0] == "note" else ACTION_LABELS[likely[0]][0]}
+    return action_list, primary
 
 
 def _feedback(data):
