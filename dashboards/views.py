@@ -34,15 +34,12 @@ class DashboardFilters(forms.Form):
         label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     end = validation.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    district = forms.ModelChoiceField(label=gettext_lazy("District"), queryset=District.objects.all(), required=False)
+    # The choices are the viewer's reach, set per request in __init__; nothing before that.
+    district = forms.ModelChoiceField(label=gettext_lazy("District"), queryset=District.objects.none(), required=False)
     station = forms.ModelChoiceField(
-        label=gettext_lazy("Station"),
-        required=False,
-        queryset=Organization.objects.filter(kind=Organization.Kind.STATION),
+        label=gettext_lazy("Station"), required=False, queryset=Organization.objects.none()
     )
-    team = forms.ModelChoiceField(
-        label=gettext_lazy("Team"), required=False, queryset=Organization.objects.filter(kind=Organization.Kind.TEAM)
-    )
+    team = forms.ModelChoiceField(label=gettext_lazy("Team"), required=False, queryset=Organization.objects.none())
     category = forms.ChoiceField(
         label=gettext_lazy("Category"), required=False, choices=[("", gettext_lazy("All"))] + list(Category.choices)
     )

@@ -41,7 +41,7 @@ class PersonOfConcernSerializer(AllowedActionsMixin, serializers.ModelSerializer
 
 
 class PatrolVisitSerializer(serializers.ModelSerializer):
-    person = serializers.PrimaryKeyRelatedField(queryset=PersonOfConcern.objects.all())
+    person = serializers.PrimaryKeyRelatedField(queryset=PersonOfConcern.objects.none())  # per request, below
     outcome = serializers.ChoiceField(choices=Outcome.choices)
     notified_station = serializers.PrimaryKeyRelatedField(
         queryset=Organization.objects.filter(kind=Organization.Kind.STATION), required=False, allow_null=True
