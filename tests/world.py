@@ -24,9 +24,11 @@ officer_other, worker_other, supervisor_other, coordinator_other, station_head_o
 =====================  ==========================================================
 """
 
+import inspect
 from types import SimpleNamespace
 
 import pytest
+import time_machine
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
@@ -126,10 +128,6 @@ def two_districts(db):
 def step(when, action, actor, referral, *args, **kwargs):
     """The service ``action`` by ``actor`` on ``referral`` with the clock at ``when``; further arguments in
     the order of the service's signature (services take keywords only)."""
-    import inspect
-
-    import time_machine
-
     names = [n for n in inspect.signature(action).parameters if n not in ("actor", "referral")]
     with time_machine.travel(when, tick=False):
         return action(actor=actor, referral=referral, **dict(zip(names, args, strict=False)), **kwargs)
