@@ -81,6 +81,12 @@
 
   function refresh() { return waiting().then(show); }
 
+  // This page's token: one kept with an old action is stale after signing in again.
+  function currentToken() {
+    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
   function send(item) {
     var body = new URLSearchParams();
     ["key", "action", "at", "extend_minutes", "code"].forEach(function (f) { body.append(f, item[f] || ""); });
@@ -88,7 +94,7 @@
       method: "POST",
       body: body,
       credentials: "same-origin",
-      headers: { "X-CSRFToken": item.csrf, Accept: "application/json" },
+      headers: { "X-CSRFToken": currentToken() || item.csrf, Accept: "application/json" },
     }).then(function (response) {
       var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
       // Not our answer (signed out, a proxy's page, a server fault): keep the action and try later.
