@@ -6,12 +6,16 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from accounts import health
 from accounts import views as account_views
 from accounts.sms import views as sms_views
+from safety import views as safety_views
 
 admin.site.site_header = admin.site.site_title = "Police social work"
 
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
+    # The visit page as an installable app: its service worker must sit above the pages it serves.
+    path("sw.js", safety_views.service_worker, name="service_worker"),
+    path("manifest.webmanifest", safety_views.manifest, name="manifest"),
     path("sms/status/", sms_views.status_callback, name="sms_status"),
     path("approvals/", account_views.approval_queue, name="approvals"),
     path("approvals/<int:pk>/decide/", account_views.approval_decide, name="approval_decide"),

@@ -171,6 +171,24 @@ class CheckInForm(forms.Form):
     )
 
 
+class OfflineActionForm(forms.Form):
+    """A visit action queued on the worker's phone: its client key and the time it was pressed."""
+
+    key = forms.UUIDField(label=_("Client key"))
+    action = forms.ChoiceField(
+        label=_("Action"),
+        choices=[
+            ("start", _("Start visit")),
+            ("check-in", _("Check in")),
+            ("check-out", _("Check out")),
+            ("alarm", _("Alarm")),
+        ],
+    )
+    at = forms.DateTimeField(label=_("Pressed at"))  # ISO 8601 with its offset, e.g. 2026-03-01T10:05:00.000Z
+    extend_minutes = forms.IntegerField(min_value=0, max_value=240, required=False)
+    code = forms.CharField(max_length=12, required=False)
+
+
 class EscortRequestForm(forms.Form):
     """Escorts go to the police of the family's district: other stations are not offered (nor accepted)."""
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("visits/<int:pk>/assessment/", views.visit_assessment, name="visit_assessment"),
     path("visits/<int:pk>/assessment/override/", views.assessment_override, name="visit_assessment_override"),
     path("visits/<int:pk>/route-notes/", views.route_note_add, name="route_note_add"),
+    path("visits/<int:pk>/sync/", views.visit_sync, name="visit_sync"),
     path("visits/<int:pk>/<slug:action>/", views.visit_act, name="visit_act"),
     path("escort-fallbacks/", views.fallbacks, name="fallbacks"),
     path("escort-fallbacks/<int:pk>/assign/", views.fallback_assign, name="fallback_assign"),

@@ -92,6 +92,9 @@ MATRIX = {
     "healthz": Rule(public=True),
     "set_language": Rule(public=True, method="post", ok=frozenset({302})),
     "javascript-catalog": Rule(public=True),
+    # The visit page as an installable app: no personal data in either, fetched by the browser itself.
+    "service_worker": Rule(public=True),
+    "manifest": Rule(public=True),
     "login": Rule(public=True, ok=frozenset({200, 302})),
     "logout": Rule(public=True, method="post", ok=frozenset({200, 302})),
     "password_change": page(),
@@ -171,6 +174,7 @@ MATRIX = {
         f"safety:visit_act[{a}]": action("visit", roles=SOCIAL_WORK, extra={"action": a})
         for a in ("start", "check-in", "check-out", "alarm", "override", "escort")
     },
+    "safety:visit_sync": action("visit", roles=SOCIAL_WORK),
     "safety:visit_assessment": page(*SOCIAL_WORK, obj="visit"),
     "safety:visit_assessment_override": action("visit", roles=SOCIAL_WORK),
     "safety:route_note_add": action("visit", roles=SOCIAL_WORK),

@@ -27,5 +27,6 @@ from safety.models.visits import (  # noqa: F401
     EscortRequest,
     HomeVisit,
     SafetyAlert,
+    VisitActionKey,
     VisitQuerySet,
 )

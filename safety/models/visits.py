@@ -85,6 +85,25 @@ class HomeVisit(models.Model):
         return reverse("safety:visit", args=[self.pk])
 
 
+class VisitActionKey(models.Model):
+    """An action sent with a client key (queued offline on the worker's phone): each key acts once."""
+
+    visit = models.ForeignKey(HomeVisit, on_delete=models.CASCADE, related_name="action_keys")
+    key = models.UUIDField(_("client key"), unique=True, editable=False)
+    action = models.CharField(_("action"), max_length=12, editable=False)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False)
+    at = models.DateTimeField(_("pressed at"), editable=False)
+    created = models.DateTimeField(_("received at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("visit action key")
+        verbose_name_plural = _("visit action keys")
+        ordering = ["at"]
+
+    def __str__(self):
+        return f"{self.action} {self.key}"
+
+
 class DuressCode(models.Model):
     """A worker's personal duress code, stored hashed like a password."""
 

@@ -21,6 +21,8 @@ from safety.services.flags import (  # noqa: F401
     remove_risk_flag,
 )
 from safety.services.visits import (  # noqa: F401
+    OFFLINE_ACTIONS,
+    act_with_key,
     check_in,
     check_out,
     is_duress_code,

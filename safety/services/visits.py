@@ -3,6 +3,7 @@
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
@@ -19,6 +20,7 @@ from safety.models import (
     EscortRequest,
     HomeVisit,
     SafetyAlert,
+    VisitActionKey,
 )
 from safety.services import assessment, escort_fallback  # the pre-visit guards
 from safety.services.alerts import _alarm_recipients, _raise
@@ -82,7 +84,7 @@ def solo_visit_blocked(*, visit: HomeVisit) -> bool:
 
 
 @transaction.atomic
-def start_visit(*, actor: User, visit: HomeVisit) -> HomeVisit:
+def start_visit(*, actor: User, visit: HomeVisit, at: datetime | None = None) -> HomeVisit:
     visit = HomeVisit.objects.select_for_update().get(pk=visit.pk)
     policy.require(actor, "start_visit", visit)
     if solo_visit_blocked(visit=visit):
@@ -95,7 +97,7 @@ def start_visit(*, actor: User, visit: HomeVisit) -> HomeVisit:
     for refusal in (escort_fallback.start_refusal(visit=visit), assessment.start_refusal(visit=visit)):
         if refusal:
             raise ValidationError(refusal)
-    now = timezone.now()
+    now = at or timezone.now()
     visit.status = HomeVisit.Status.STARTED
     visit.started_at = now
     visit.expected_end_at = now + timedelta(minutes=visit.expected_minutes)
@@ -106,28 +108,39 @@ def start_visit(*, actor: User, visit: HomeVisit) -> HomeVisit:
 
 
 @transaction.atomic
-def check_in(*, actor: User, visit: HomeVisit, extend_minutes: int = 0) -> HomeVisit:
-    """I am fine; optionally I need more time (moves the expected end)."""
+def check_in(*, actor: User, visit: HomeVisit, extend_minutes: int = 0, at: datetime | None = None) -> HomeVisit:
+    """I am fine; optionally I need more time (moves the expected end).
+
+    ``at`` is when the worker pressed the button (an action queued offline and sent later). A late
+    check-in never takes back an alert that already fired: the alert level stays until someone
+    resolves the alert.
+    """
     visit = HomeVisit.objects.select_for_update().get(pk=visit.pk)
     policy.require(actor, "check_in", visit)
     if extend_minutes < 0 or extend_minutes > 240:
         raise ValidationError({"extend_minutes": _("Extend by 0 to 240 minutes.")})
-    now = timezone.now()
-    visit.last_check_in_at = now
+    now = at or timezone.now()
+    if visit.last_check_in_at is None or now > visit.last_check_in_at:
+        visit.last_check_in_at = now
     if extend_minutes:
         visit.expected_end_at = max(visit.expected_end_at or now, now) + timedelta(minutes=extend_minutes)
-        visit.check_out_due_at = visit.expected_end_at + CHECK_OUT_GRACE
-        visit.alert_level = 0
+        if at is None or visit.alert_level == 0:
+            visit.check_out_due_at = visit.expected_end_at + CHECK_OUT_GRACE
+            visit.alert_level = 0
     visit.save()
     return visit
 
 
 @transaction.atomic
-def check_out(*, actor: User, visit: HomeVisit, code: str = "") -> HomeVisit:
-    """Ends the visit. A duress code looks like a normal check-out but raises the alarm silently."""
+def check_out(*, actor: User, visit: HomeVisit, code: str = "", at: datetime | None = None) -> HomeVisit:
+    """Ends the visit. A duress code looks like a normal check-out but raises the alarm silently.
+
+    ``at`` is when the worker pressed the button (sent later from an offline queue); alerts that
+    fired meanwhile stay open for the supervisor to resolve.
+    """
     visit = HomeVisit.objects.select_for_update().get(pk=visit.pk)
     policy.require(actor, "check_out", visit)
-    now = timezone.now()
+    now = at or timezone.now()
     visit.status = HomeVisit.Status.CHECKED_OUT
     visit.checked_out_at = now
     visit.check_out_due_at = None
@@ -165,3 +178,60 @@ def plan_assessed_visit(
     visit = plan_visit(actor=actor, referral=referral, **visit_fields)
     assessment.assess_visit(actor=actor, visit=visit, answers=answers)
     return visit
+
+
+# Actions a worker's phone may queue while offline and send later, each with its own client key.
+OFFLINE_ACTIONS = ("start", "check-in", "check-out", "alarm")
+CLOCK_SKEW = timedelta(minutes=2)  # a phone's clock may run a little ahead of ours
+OFFLINE_MAX_AGE = timedelta(hours=12)  # older than this, the action is no longer news: refuse it
+
+
+def _check_pressed_at(*, visit: HomeVisit, action: str, at: datetime) -> None:
+    now = timezone.now()
+    if timezone.is_naive(at):
+        raise ValidationError({"at": _("Give the time with its time zone.")})
+    if at > now + CLOCK_SKEW:
+        raise ValidationError({"at": _("This time lies in the future; check the phone's clock.")})
+    if at < now - OFFLINE_MAX_AGE:
+        raise ValidationError({"at": _("This action is more than 12 hours old and was not recorded.")})
+    if action != "start" and visit.started_at is not None and at < visit.started_at - CLOCK_SKEW:
+        raise ValidationError({"at": _("This time lies before the visit started.")})
+
+
+@transaction.atomic
+def act_with_key(
+    *,
+    actor: User,
+    visit: HomeVisit,
+    key: UUID,
+    action: str,
+    at: datetime,
+    extend_minutes: int = 0,
+    code: str = "",
+) -> tuple[HomeVisit, bool]:
+    """A visit action sent with a client key and the time it was pressed; each key acts once.
+
+    Returns the visit and whether this call acted (False: the key was seen before, nothing done).
+    The lone-worker timers run on the server regardless: an escalation that fired before a queued
+    check-in or check-out arrived stays; the check-out still ends the visit at its pressed time.
+    """
+    visit = HomeVisit.objects.select_for_update().get(pk=visit.pk)
+    seen = VisitActionKey.objects.filter(key=key).first()
+    if seen is not None:
+        if seen.visit_id != visit.pk or seen.actor_id != actor.pk or seen.action != action:
+            raise ValidationError({"key": _("This key belongs to another action.")})
+        return visit, False
+    if action not in OFFLINE_ACTIONS:
+        raise ValidationError({"action": _("Unknown action.")})
+    _check_pressed_at(visit=visit, action=action, at=at)
+    if action == "start":
+        visit = start_visit(actor=actor, visit=visit, at=at)
+    elif action == "check-in":
+        visit = check_in(actor=actor, visit=visit, extend_minutes=extend_minutes, at=at)
+    elif action == "check-out":
+        visit = check_out(actor=actor, visit=visit, code=code, at=at)
+    else:
+        raise_alarm(actor=actor, visit=visit)
+        visit.refresh_from_db()
+    VisitActionKey.objects.create(visit=visit, key=key, action=action, actor=actor, at=at)
+    return visit, True

@@ -15,7 +15,7 @@ from referrals.models import Referral
 from safety import forms, forms_planning, policy, services
 from safety.models import HomeVisit
 from safety.services import assessment
-from safety.views import planning
+from safety.views import offline, planning
 from safety.views._base import R, _errors, _flash, _social_work
 
 
@@ -88,7 +88,8 @@ def visit_detail(request, pk):
             "override_form": forms.OverrideForm(),
             "escort_form": forms.EscortRequestForm(visit=visit),
         }
-        | planning.visit_context(request, visit),
+        | planning.visit_context(request, visit)
+        | offline.offline_context(visit),
     )
 
 
