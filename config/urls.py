@@ -3,7 +3,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from accounts import health
+from accounts import health, push_views
 from accounts import views as account_views
 from accounts.sms import views as sms_views
 
@@ -12,6 +12,8 @@ admin.site.site_header = admin.site.site_title = "Police social work"
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
+    # Browser push's service worker, at the root; /sw.js is the visit page's offline worker.
+    path("push-sw.js", push_views.push_service_worker, name="push_service_worker"),
     path("sms/status/", sms_views.status_callback, name="sms_status"),
     path("approvals/", account_views.approval_queue, name="approvals"),
     path("approvals/<int:pk>/decide/", account_views.approval_decide, name="approval_decide"),
