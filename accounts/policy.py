@@ -62,6 +62,16 @@ def contains(org: Organization | None, other: Organization | None) -> bool:
     return org is not None and org.contains(other)
 
 
+# Who may turn on browser push on their devices: the people pushed alerts go to (on-call social workers,
+# supervisors and coordinators of social-work units; administrators, who run the system). Station heads,
+# officers and integration clients are sent none of these alerts, so they have nothing to subscribe to.
+PUSH_ROLES = frozenset({SOCIAL_WORKER, SUPERVISOR, COORDINATOR, ADMINISTRATOR})
+
+
+def may_receive_push(user: User | AnonymousUser | None) -> bool:
+    return role_of(user) in PUSH_ROLES
+
+
 class Who(TypedDict, total=False):
     """Roles and the relations through which each may act: a table shared by several ``rule(**who)``."""
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from accounts.models import Approval, Notification, Organization, User
+from accounts.models import Approval, Notification, Organization, PushSubscription, User
 
 if TYPE_CHECKING:
     from django.db.models import Model
@@ -82,7 +82,30 @@ def notify_many(
     for n in created:
         if n.email_state == Notification.EmailState.PENDING:
             transaction.on_commit(partial(tasks.queue_email, n.pk))
+    if created and kind in settings.PUSH_KINDS and push_available() and not _inbox_only.get():
+        _queue_pushes(created)
     return created
+
+
+def push_available() -> bool:
+    """Browser push is switched on and has its key pair."""
+    return bool(settings.PUSH_ENABLED and settings.VAPID_PUBLIC_KEY and settings.VAPID_PRIVATE_KEY)
+
+
+def _queue_pushes(created: list[Notification]) -> None:
+    """A push to the devices of each recipient who has any, sent after commit by the `email` worker.
+    Nothing here talks to a push service: a slow or failing one never holds up the caller (a sweep),
+    and the inbox entry, e-mail and SMS go regardless."""
+    from accounts import tasks  # local import: tasks import this module
+
+    subscribed = set(
+        PushSubscription.objects.filter(user_id__in={n.recipient_id for n in created})
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    for n in created:
+        if n.recipient_id in subscribed:
+            transaction.on_commit(partial(tasks.queue_push, n.pk))
 
 
 def notify_about(
@@ -97,6 +120,66 @@ def notify_about(
     for language, users in by_language.items():
         with override(language):
             notify(recipients=users, kind=kind, title=f"{reference}: {message}", url=url)
+
+
+# --- browser push subscriptions -----------------------------------------------------------------
+MAX_PUSH_SUBSCRIPTIONS = 10  # devices per user
+_B64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=")
+
+
+@transaction.atomic
+def subscribe_push(*, user: User, endpoint: str, p256dh: str, auth: str, user_agent: str = "") -> PushSubscription:
+    """Keep (or refresh) the push subscription a browser gave for ``user``'s device.
+
+    A device (endpoint) belongs to whoever turned notifications on last: it moves from another user."""
+    from urllib.parse import urlsplit
+
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from accounts.policy import may_receive_push
+
+    if not may_receive_push(user):
+        raise PermissionDenied(_("Push notifications are for social workers, supervisors and coordinators."))
+    endpoint, p256dh, auth = (endpoint or "").strip(), (p256dh or "").strip(), (auth or "").strip()
+    errors: dict[str, StrOrPromise] = {}
+    parts = urlsplit(endpoint)
+    if parts.scheme != "https" or not parts.hostname:
+        errors["endpoint"] = _("The push service's address must start with https://.")
+    elif len(endpoint) > 500:
+        errors["endpoint"] = _("The push service's address is too long (at most 500 characters).")
+    if not 80 <= len(p256dh) <= 200 or not set(p256dh) <= _B64URL:
+        errors["p256dh"] = _("The device key is missing or malformed.")
+    if not 16 <= len(auth) <= 100 or not set(auth) <= _B64URL:
+        errors["auth"] = _("The device secret is missing or malformed.")
+    if errors:
+        raise ValidationError(errors)
+    # One subscribe at a time per user, so the limit holds.
+    list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+    if PushSubscription.objects.filter(user=user).exclude(endpoint=endpoint).count() >= MAX_PUSH_SUBSCRIPTIONS:
+        raise ValidationError(
+            _("Notifications are on for %(count)d devices already: remove one first.")
+            % {"count": MAX_PUSH_SUBSCRIPTIONS}
+        )
+    subscription, _created = PushSubscription.objects.update_or_create(
+        endpoint=endpoint,
+        defaults={
+            "user": user,
+            "p256dh": p256dh,
+            "auth": auth,
+            "user_agent": (user_agent or "")[:300],
+            "failures": 0,
+        },
+    )
+    return subscription
+
+
+def unsubscribe_push(*, user: User, subscription: PushSubscription) -> None:
+    """Forget one of ``user``'s devices (resolved through ``visible_to``: another user's is missing)."""
+    from django.core.exceptions import PermissionDenied
+
+    if subscription.user_id != user.pk:
+        raise PermissionDenied
+    PushSubscription.objects.filter(pk=subscription.pk).delete()
 
 
 def mark_read(*, notification: Notification) -> Notification:

@@ -14,6 +14,7 @@ log = logging.getLogger(__name__)
 EMAIL_SOFT_TIME_LIMIT = settings.EMAIL_TIMEOUT * 4
 EMAIL_TIME_LIMIT = EMAIL_SOFT_TIME_LIMIT + 15
 SMS_SOFT_TIME_LIMIT = settings.SMS_TIMEOUT * 3
+PUSH_SOFT_TIME_LIMIT = settings.PUSH_TIMEOUT * 4
 
 
 @shared_task(acks_late=True, soft_time_limit=EMAIL_SOFT_TIME_LIMIT, time_limit=EMAIL_TIME_LIMIT)
@@ -54,6 +55,14 @@ def deliver_pending_sms():
     return sms.deliver_due()
 
 
+@shared_task(soft_time_limit=PUSH_SOFT_TIME_LIMIT, time_limit=PUSH_SOFT_TIME_LIMIT + 15)
+def send_push(notification_id):
+    """One notice to its recipient's browsers (accounts.push); sent once, never retried."""
+    from accounts import push
+
+    return push.deliver(notification_id)
+
+
 @shared_task
 def apply_retention():
     from accounts import retention
@@ -87,6 +96,34 @@ def queue_email(notification_id):
     except Exception:  # noqa: BLE001 - broker unavailable: deliver_pending_emails retries
         _broker_down_until = time.monotonic() + BROKER_RETRY_AFTER
         log.warning("broker unavailable; notification %s left in outbox", notification_id)
+
+
+def queue_push(notification_id):
+    """Hand a push to the `email` worker, or to a thread without a broker; never send it here.
+    A push that cannot be queued is dropped: the inbox entry, e-mail and SMS still carry the notice."""
+    if settings.EMAIL_DELIVERY == "celery":
+        if time.monotonic() < _broker_down_until:
+            return
+        try:
+            send_push.delay(notification_id)
+        except Exception:  # noqa: BLE001 - broker unavailable
+            mark_broker_down()
+            log.warning("broker unavailable; push for notification %s dropped", notification_id)
+        return
+    threading.Thread(target=_push_in_thread, args=(notification_id,), daemon=True).start()
+
+
+def _push_in_thread(notification_id):
+    from django.db import connection
+
+    from accounts import push
+
+    try:
+        push.deliver(notification_id)
+    except Exception:  # noqa: BLE001 - a thread has nobody to tell
+        log.warning("push for notification %s failed", notification_id, exc_info=True)
+    finally:
+        connection.close()
 
 
 def broker_down_until():

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts import draft_views, views
+from accounts import draft_views, push_views, views
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
@@ -20,6 +20,9 @@ urlpatterns = [
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read-all/", views.notification_read_all, name="notifications_read_all"),
     path("notifications/<int:pk>/open/", views.notification_open, name="notification_open"),
+    path("push/", push_views.push_settings, name="push_settings"),
+    path("push/subscribe/", push_views.push_subscribe, name="push_subscribe"),
+    path("push/unsubscribe/", push_views.push_unsubscribe, name="push_unsubscribe"),
     path("drafts/<str:key>/", draft_views.draft, name="draft"),
     path("session/", draft_views.session_status, name="session_status"),
     path("session/keepalive/", draft_views.session_keepalive, name="session_keepalive"),

@@ -17,6 +17,7 @@ from accounts import access_log, agreements, hooks, ratelimit, services
 from accounts.forms import LanguageForm, LoginForm, QueuedPasswordResetForm
 from accounts.middleware import SESSION_TZ, AgreementMiddleware
 from accounts.models import Agreement, Notification
+from accounts.policy import may_receive_push
 from accounts.visibility import get_visible_or_404
 
 
@@ -105,7 +106,7 @@ def set_language(request):
 def notification_list(request):
     qs = Notification.objects.visible_to(request.user)
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
-    return render(request, "accounts/notifications.html", {"page": page})
+    return render(request, "accounts/notifications.html", {"page": page, "offer_push": may_receive_push(request.user)})
 
 
 @login_required

@@ -150,6 +150,7 @@ CELERY_TASK_ROUTES = {
     "accounts.tasks.deliver_webhooks": {"queue": "email"},
     "accounts.tasks.send_sms": {"queue": "email"},
     "accounts.tasks.deliver_pending_sms": {"queue": "email"},
+    "accounts.tasks.send_push": {"queue": "email"},
 }
 # How often the timer sweep runs (seconds); the sweep itself is idempotent.
 TIMER_SWEEP_INTERVAL = env.int("TIMER_SWEEP_INTERVAL", default=60)
@@ -300,6 +301,19 @@ SMS_FROM = env("SMS_FROM", default="")
 SMS_TIMEOUT = env.int("SMS_TIMEOUT", default=10)
 # Local numbers ("0912…") are sent as +<code>912….
 SMS_COUNTRY_CODE = env("SMS_COUNTRY_CODE", default="886")
+
+# --- Browser push (Web Push with VAPID, accounts.push): on-call, escalation and safety alerts ---------
+# A key pair from `manage.py generate_vapid_keys`; push is off while either key is empty. The subject is
+# a contact for the push services (mailto: or https:). Pushes are extra: the in-app notice, e-mail and
+# SMS go regardless, so a device that is off or a push service that is down loses nothing.
+VAPID_PUBLIC_KEY = env("VAPID_PUBLIC_KEY", default="")
+VAPID_PRIVATE_KEY = env("VAPID_PRIVATE_KEY", default="")
+VAPID_SUBJECT = env("VAPID_SUBJECT", default=f"mailto:{DEFAULT_FROM_EMAIL}")
+PUSH_ENABLED = env.bool("PUSH_ENABLED", default=True)
+# Seconds a push service may stay silent before a send gives up (a push is not retried).
+PUSH_TIMEOUT = env.int("PUSH_TIMEOUT", default=10)
+# Notice kinds that also go to the recipients' devices.
+PUSH_KINDS = frozenset({"on_call", "escalation", "safety_alert"})
 
 # --- Keys: field encryption (national ID numbers), search hashes, key rotation ------------
 # Older signing keys still accepted for sessions, password-reset links and signed values while

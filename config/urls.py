@@ -3,7 +3,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from accounts import health
+from accounts import health, push_views
 from accounts import views as account_views
 from accounts.sms import views as sms_views
 from safety import views as safety_views
@@ -16,6 +16,8 @@ urlpatterns = [
     # The visit page as an installable app: its service worker must sit above the pages it serves.
     path("sw.js", safety_views.service_worker, name="service_worker"),
     path("manifest.webmanifest", safety_views.manifest, name="manifest"),
+    # Browser push's service worker, at the root; /sw.js is the visit page's offline worker.
+    path("push-sw.js", push_views.push_service_worker, name="push_service_worker"),
     path("sms/status/", sms_views.status_callback, name="sms_status"),
     path("approvals/", account_views.approval_queue, name="approvals"),
     path("approvals/<int:pk>/decide/", account_views.approval_decide, name="approval_decide"),

@@ -113,6 +113,11 @@ MATRIX = {
     "draft[hazard-event]": page("social_worker", "supervisor", extra={"key": "hazard-event"}, ok=frozenset({204})),
     "draft[note]": page(obj="referral", pk_kwarg="key", lookup=lambda r: f"note:{r.pk}", ok=frozenset({204})),
     "session_status": page(),
+    # browser push: for the people pushed alerts go to; the service worker holds no data
+    "push_settings": Rule(roles=SOCIAL_WORK),
+    "push_subscribe": Rule(roles=SOCIAL_WORK, method="post", ok=frozenset({400})),
+    "push_unsubscribe": Rule(roles=SOCIAL_WORK, method="post", ok=frozenset({400})),
+    "push_service_worker": Rule(public=True),
     "session_keepalive": Rule(method="post"),
     "notification-list": api(list_of="notification"),
     "notification-detail": api(obj="notification", personal=True),

@@ -5,6 +5,7 @@ from accounts.models.approvals import Approval  # noqa: F401
 from accounts.models.drafts import Draft  # noqa: F401
 from accounts.models.notices import Notification, NotificationQuerySet  # noqa: F401
 from accounts.models.organisation import District, Holiday, Organization, OrganizationQuerySet, validate_time_zone  # noqa: F401
+from accounts.models.push import PushSubscription, PushSubscriptionQuerySet  # noqa: F401
 from accounts.models.records import AccessLog, AppendOnlyQuerySet, ReferenceCounter, TimerRun  # noqa: F401
 from accounts.models.retention import LegalHold, RetentionRule, RetentionRun  # noqa: F401
 from accounts.models.sms import SmsMessage  # noqa: F401
