@@ -103,6 +103,15 @@ class HazardEventForm(forms.ModelForm):
         return value
 
 
+class OfflineReportForm(HazardEventForm):
+    """A hazard event report queued on the worker's phone: its client key and the time it was sent.
+
+    Attachments cannot wait on the phone: a queued report has none."""
+
+    key = forms.UUIDField(label=_("Client key"))
+    at = forms.DateTimeField(label=_("Sent at"))  # ISO 8601 with its offset, e.g. 2026-03-01T10:05:00.000Z
+
+
 class ReviewFlagForm(forms.Form):
     reason = forms.CharField(
         label=_("Why the safety mechanism needs review"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})

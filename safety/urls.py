@@ -6,6 +6,7 @@ app_name = "safety"
 urlpatterns = [
     path("events/", views.events, name="events"),
     path("events/new/", views.event_new, name="event_new"),
+    path("events/sync/", views.event_sync, name="event_sync"),
     path("events/<int:pk>/", views.event_detail, name="event"),
     path("events/<int:pk>/review/", views.event_review, name="event_review"),
     path("follow-ups/<int:pk>/", views.follow_up_update, name="follow_up"),

@@ -92,7 +92,7 @@ MATRIX = {
     "healthz": Rule(public=True),
     "set_language": Rule(public=True, method="post", ok=frozenset({302})),
     "javascript-catalog": Rule(public=True),
-    # The visit page as an installable app: no personal data in either, fetched by the browser itself.
+    # The visit pages and the event form as an installable app: no personal data in either, fetched by the browser.
     "service_worker": Rule(public=True),
     "manifest": Rule(public=True),
     "login": Rule(public=True, ok=frozenset({200, 302})),
@@ -168,6 +168,8 @@ MATRIX = {
     # safety: never police, except escort requests addressed to their station
     "safety:events": page(*SOCIAL_WORK),
     "safety:event_new": page(*SOCIAL_WORK),
+    # A report queued offline: an empty one is refused with field errors (400); never police.
+    "safety:event_sync": Rule(roles=SOCIAL_WORK, method="post", ok=frozenset({400})),
     "safety:event": page(*CASE_TEAM, obj="event"),
     "safety:event_review": action("event", roles=CASE_TEAM),
     "safety:follow_up": action("follow_up", roles=CASE_TEAM),

@@ -11,6 +11,7 @@ from safety.models.events import (  # noqa: F401
     FollowUpQuerySet,
     HazardAttachment,
     HazardEvent,
+    HazardEventKey,
     HazardEventQuerySet,
     HazardType,
     Injury,

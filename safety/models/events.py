@@ -164,6 +164,24 @@ ALLOWED_ATTACHMENTS = {"pdf": b"%PDF", "png": b"\x89PNG\r\n\x1a\n", "jpg": b"\xf
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
 
+class HazardEventKey(models.Model):
+    """A report sent with a client key (queued on a phone without signal): each key reports once."""
+
+    event = models.OneToOneField(HazardEvent, on_delete=models.CASCADE, related_name="client_key")
+    key = models.UUIDField(_("client key"), unique=True, editable=False)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False)
+    at = models.DateTimeField(_("pressed at"), editable=False)
+    created = models.DateTimeField(_("received at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("hazard event key")
+        verbose_name_plural = _("hazard event keys")
+        ordering = ["at"]
+
+    def __str__(self):
+        return str(self.key)
+
+
 class HazardAttachment(models.Model):
     event = models.ForeignKey(HazardEvent, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(_("file"), upload_to="hazard/%Y/%m/")

@@ -8,6 +8,7 @@ from safety.services.events import (  # noqa: F401
     automatic_major_reasons,
     flag_for_review,
     report_hazard_event,
+    report_with_key,
     sweep_follow_ups,
     update_follow_up,
     update_hazard_event,

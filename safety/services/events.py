@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -21,6 +22,7 @@ from safety.models import (
     FollowUpItem,
     FollowUpKind,
     HazardEvent,
+    HazardEventKey,
     Injury,
     RiskFlag,
     RiskSource,
@@ -30,6 +32,7 @@ from safety.services._base import _notify, follow_up_owners, safety_contacts
 from safety.services.alerts import _raise
 
 FOLLOW_UP_DAYS = 14
+OFFLINE_REPORT_MAX_AGE = timedelta(days=7)  # a report queued on a phone longer than this is refused
 
 
 @transaction.atomic
@@ -64,6 +67,28 @@ def report_hazard_event(
     if reasons:
         _make_major(event, reasons)
     return event
+
+
+@transaction.atomic
+def report_with_key(
+    *, actor: User, key: UUID, at: datetime, worker: User | None = None, **fields: Any
+) -> tuple[HazardEvent, bool]:
+    """A report queued on a phone and sent with a client key and the time it was sent; each key reports once.
+
+    Returns the event and whether this call reported it (False: the key was seen before, nothing done).
+    The event's own time (``occurred_at``) comes from the form like any report.
+    """
+    seen = HazardEventKey.objects.select_for_update().filter(key=key).select_related("event").first()
+    if seen is not None:
+        if seen.actor_id != actor.pk:
+            raise ValidationError({"key": _("This key belongs to another report.")})
+        return seen.event, False
+    now = timezone.now()
+    if at > now + timedelta(minutes=5) or at < now - OFFLINE_REPORT_MAX_AGE:
+        raise ValidationError({"at": _("The time the report was sent is not plausible.")})
+    event = report_hazard_event(actor=actor, worker=worker, **fields)
+    HazardEventKey.objects.create(event=event, key=key, actor=actor, at=at)
+    return event, True
 
 
 def automatic_major_reasons(*, event: HazardEvent) -> list[str]:

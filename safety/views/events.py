@@ -15,6 +15,7 @@ from accounts.visibility import get_visible_or_404
 from safety import forms, policy, services
 from safety.models import FollowUpItem, HazardAttachment, HazardEvent
 from safety.views._base import _errors, _flash, _social_work
+from safety.views.offline import event_offline_context
 
 
 @login_required
@@ -45,7 +46,12 @@ def event_new(request):
             discard_draft(request.user, "hazard-event", sent=True)
             messages.success(request, _("Hazard event %(ref)s reported.") % {"ref": event.reference})
             return redirect(event)
-    return render(request, "safety/event_form.html", {"form": form}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "safety/event_form.html",
+        {"form": form, **event_offline_context()},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required

@@ -1,4 +1,4 @@
-"""The visit page as an installable app that keeps working offline: the manifest, the service
+"""The visit pages and the hazard event form as an installable app that keeps working offline: the manifest, the service
 worker, and the endpoint that takes actions queued on the worker's phone (each with its client key
 and the time it was pressed)."""
 
@@ -19,12 +19,16 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.drafts import discard_draft
 from accounts.models import Organization
 from accounts.visibility import get_visible_or_404
 from safety import forms, services
 from safety.models import HomeVisit
+from safety.views._base import _social_work
 
 VISITS_SCOPE = "/safety/visits/"
+# The worker's scope covers the visit pages and the hazard event form; it keeps copies of only those.
+SAFETY_SCOPE = "/safety/"
 DONE = {
     "start": gettext_lazy("Visit started. Stay safe."),
     "check-in": gettext_lazy("Checked in."),
@@ -36,13 +40,13 @@ DONE = {
 @require_GET
 @cache_control(no_cache=True)
 def service_worker(request):
-    """The worker script from our static files, at the site root so its scope may cover the visit pages."""
+    """The worker script from our static files, at the site root so its scope may cover the safety pages."""
     path = finders.find("js/sw.js")
     if not path:
         raise Http404
     with open(path, encoding="utf-8") as fh:
         response = HttpResponse(fh.read(), content_type="text/javascript; charset=utf-8")
-    response["Service-Worker-Allowed"] = VISITS_SCOPE
+    response["Service-Worker-Allowed"] = SAFETY_SCOPE
     return response
 
 
@@ -53,7 +57,7 @@ def manifest(request):
         "short_name": _("Home visits"),
         "lang": request.LANGUAGE_CODE,
         "start_url": VISITS_SCOPE,
-        "scope": VISITS_SCOPE,
+        "scope": SAFETY_SCOPE,
         "display": "standalone",
         "background_color": "#ffffff",
         "theme_color": "#1d4f91",
@@ -91,7 +95,7 @@ def offline_context(visit: HomeVisit) -> dict:
         "emergency_sms": f"sms:{dial}?body={quote(body)}" if dial else "",
         "sync_url": reverse("safety:visit_sync", args=[visit.pk]),
         "sw_url": reverse("service_worker"),
-        "sw_scope": VISITS_SCOPE,
+        "sw_scope": SAFETY_SCOPE,
     }
 
 
@@ -134,3 +138,33 @@ def visit_sync(request, pk):
             "last_check_in": _when(visit.last_check_in_at),
         }
     )
+
+
+def event_offline_context() -> dict:
+    return {"sync_url": reverse("safety:event_sync"), "sw_url": reverse("service_worker"), "sw_scope": SAFETY_SCOPE}
+
+
+@login_required
+@require_POST
+def event_sync(request):
+    """One hazard event report queued on the phone (without attachments); the same key reports once."""
+    _social_work(request.user)
+    form = forms.OfflineReportForm(request.POST, user=request.user)
+    if not form.is_valid():
+        return JsonResponse({"errors": form.errors}, status=400)
+    data = dict(form.cleaned_data)
+    worker = data.pop("worker") or request.user
+    key, at = data.pop("key"), data.pop("at")
+    data.pop("attachments", None)
+    data.pop("offender_person", None)
+    try:
+        event, reported = services.report_with_key(actor=request.user, key=key, at=at, worker=worker, **data)
+    except PermissionDenied:
+        return JsonResponse({"errors": {"__all__": [_("You may not report this event.")]}}, status=403)
+    except ValidationError as exc:
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+        return JsonResponse({"errors": errors}, status=400)
+    if reported:
+        discard_draft(request.user, "hazard-event", sent=True)
+        messages.success(request, _("Hazard event %(ref)s reported.") % {"ref": event.reference})
+    return JsonResponse({"reported": reported, "reference": event.reference, "url": event.get_absolute_url()})

@@ -1,6 +1,7 @@
-// The visit pages' service worker (served at /sw.js, scope /safety/visits/). A visit page once
-// opened loads again without signal: pages network-first with the last copy as fallback, static
-// files cache-first. Actions are not sent from here: the page queues them (visit-offline.js).
+// The safety pages' service worker (served at /sw.js, scope /safety/). A visit page or the hazard
+// event form once opened loads again without signal: those pages network-first with the last copy
+// as fallback, static files cache-first. No other page is kept. Actions and reports are not sent
+// from here: the pages queue them (visit-offline.js, event-offline.js).
 "use strict";
 var PAGES = "psw-visit-pages-v1";
 var STATIC = "psw-static-v1";
@@ -20,8 +21,10 @@ self.addEventListener("activate", function (event) {
   );
 });
 
-function isVisitPage(url) {
-  return url.origin === self.location.origin && /^\/safety\/visits\/\d+\/$/.test(url.pathname);
+// Only these pages are kept on the phone: a visit page and the empty hazard event form.
+function isKeptPage(url) {
+  if (url.origin !== self.location.origin) return false;
+  return /^\/safety\/visits\/\d+\/$/.test(url.pathname) || url.pathname === "/safety/events/new/";
 }
 
 function networkFirst(request) {
@@ -30,7 +33,7 @@ function networkFirst(request) {
       var copy = response.clone();
       caches.open(PAGES).then(function (cache) { cache.put(request.url, copy); });
     } else if (response.redirected && response.url.indexOf("/accounts/login/") !== -1) {
-      // Signed out: forget the copies of visit pages kept on this phone.
+      // Signed out: forget the copies of pages kept on this phone.
       caches.delete(PAGES);
     }
     return response;
@@ -57,7 +60,7 @@ self.addEventListener("fetch", function (event) {
   if (request.method !== "GET") return;
   var url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
-  if (request.mode === "navigate" && isVisitPage(url)) {
+  if (request.mode === "navigate" && isKeptPage(url)) {
     event.respondWith(networkFirst(request));
   } else if (url.pathname.indexOf("/static/") === 0) {
     event.respondWith(cacheFirst(request));

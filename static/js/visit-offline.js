@@ -18,7 +18,17 @@
     var controlled = !!navigator.serviceWorker.controller;
     navigator.serviceWorker.register(panel.getAttribute("data-sw-url"), { scope: panel.getAttribute("data-sw-scope") })
       .then(function () { if (!controlled) keepShell(); })
+      .then(forgetNarrowScope)
       .catch(function () {});
+  }
+
+  // The worker once had the scope /safety/visits/ only: that registration is no longer needed.
+  function forgetNarrowScope() {
+    return navigator.serviceWorker.getRegistrations().then(function (regs) {
+      regs.forEach(function (reg) {
+        if (/\/safety\/visits\/$/.test(reg.scope)) reg.unregister();
+      });
+    });
   }
 
   // The first visit is not yet served by the worker: keep this page and its files for offline use.

@@ -219,12 +219,12 @@ def test_the_app_manifest_and_service_worker_are_served_from_our_own_files(clien
     assert manifest.status_code == 200
     assert manifest["Content-Type"] == "application/manifest+json"
     data = manifest.json()
-    assert data["scope"] == data["start_url"] == "/safety/visits/"
+    assert (data["scope"], data["start_url"]) == ("/safety/", "/safety/visits/")
     assert all(icon["src"].startswith("/static/") for icon in data["icons"])
 
     worker = client.get(reverse("service_worker"))
     assert worker.status_code == 200
     assert worker["Content-Type"].startswith("text/javascript")
-    assert worker["Service-Worker-Allowed"] == "/safety/visits/"
+    assert worker["Service-Worker-Allowed"] == "/safety/"
     assert b'addEventListener("fetch"' in b"".join(worker.streaming_content if worker.streaming else [worker.content])
     assert "script-src 'self'" in worker["Content-Security-Policy"]
