@@ -86,8 +86,15 @@ def report_with_key(
     now = timezone.now()
     if at > now + timedelta(minutes=5) or at < now - OFFLINE_REPORT_MAX_AGE:
         raise ValidationError({"at": _("The time the report was sent is not plausible.")})
-    event = report_hazard_event(actor=actor, worker=worker, **fields)
-    HazardEventKey.objects.create(event=event, key=key, actor=actor, at=at)
+    try:
+        with transaction.atomic():  # the same key sent twice at once: the second waits, then finds the first
+            event = report_hazard_event(actor=actor, worker=worker, **fields)
+            HazardEventKey.objects.create(event=event, key=key, actor=actor, at=at)
+    except IntegrityError:
+        seen = HazardEventKey.objects.select_related("event").get(key=key)
+        if seen.actor_id != actor.pk:
+            raise ValidationError({"key": _("This key belongs to another report.")}) from None
+        return seen.event, False
     return event, True
 
 

@@ -132,3 +132,29 @@ def test_the_event_form_offers_the_offline_queue_and_the_worker_keeps_only_safet
     script = b"".join(worker.streaming_content if worker.streaming else [worker.content]).decode()
     assert r"/^\/safety\/visits\/\d+\/$/" in script
     assert '"/safety/events/new/"' in script
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_same_key_sent_twice_at_once_reports_one_event_and_fails_neither(world):
+    """A phone that retries while its first send is still in flight: both answers name the one event."""
+    from safety import services
+    from safety.forms import OfflineReportForm
+    from tests.concurrency import run_concurrently
+
+    form = OfflineReportForm(report(), user=world.worker)
+    assert form.is_valid(), form.errors
+    fields = dict(form.cleaned_data)
+    key, at = fields.pop("key"), fields.pop("at")
+    for name in ("worker", "attachments", "offender_person"):
+        fields.pop(name, None)
+
+    def send():
+        return services.report_with_key(actor=world.worker, key=key, at=at, worker=world.worker, **fields)
+
+    results = run_concurrently(send, send)
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert sorted(created for _event, created in results) == [False, True]
+    assert results[0][0].pk == results[1][0].pk == HazardEvent.objects.get().pk
+    assert HazardEventKey.objects.count() == 1
