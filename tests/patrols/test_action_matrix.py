@@ -361,6 +361,17 @@ def raised_to_high(poc):
     return copy
 
 
+def renamed(record, field, value):
+    """A fresh copy of ``record`` with one field changed, as the admin's change form would hand it over."""
+    copy = type(record).objects.get(pk=record.pk)
+    setattr(copy, field, value)
+    return copy
+
+
+def field_of(field):
+    return lambda record: getattr(type(record).objects.get(pk=record.pk), field)
+
+
 # Set up in the admin: administrators only (the admin's forms call these services).
 SET_UP_ACTIONS = [
     Action(
@@ -373,6 +384,24 @@ SET_UP_ACTIONS = [
         service=lambda w, u, p: services.save_person_of_concern(
             actor=u, person=raised_to_high(p), changed=["risk_level"]
         ),
+    ),
+    Action(
+        "set_up_beat",
+        allowed=frozenset({"administrator"}),
+        visible=SEES,
+        setup=a_beat,
+        snapshot=field_of("code"),
+        changed=lambda w, b, a: a == "B-renamed",
+        service=lambda w, u, beat: services.save_beat(actor=u, beat=renamed(beat, "code", "B-renamed")),
+    ),
+    Action(
+        "set_up_location",
+        allowed=frozenset({"administrator"}),
+        visible=SEES,
+        setup=a_location,
+        snapshot=field_of("name"),
+        changed=lambda w, b, a: a == "Renamed shed",
+        service=lambda w, u, loc: services.save_key_location(actor=u, location=renamed(loc, "name", "Renamed shed")),
     ),
 ]
 
