@@ -11,6 +11,7 @@ import random
 import time
 from datetime import timedelta
 
+from django.apps import apps
 from django.db import connection
 from django.utils import timezone
 
@@ -27,10 +28,33 @@ N_STATIONS, N_TEAMS, N_WORKERS = 100, 50, 300
 DAYS = 730
 
 
+def _missing_defaults(table, columns):
+    """NOT NULL columns of ``table`` that ``columns`` leaves out, with the model field's default.
+
+    Columns added to the models later get their default here, so the builder keeps working."""
+    model = next(m for m in apps.get_models() if m._meta.db_table == table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+            "AND is_nullable = 'NO' AND column_default IS NULL AND is_identity = 'NO'",
+            [table],
+        )
+        required = [name for (name,) in cursor.fetchall() if name not in columns]
+    fields = {f.column: f for f in model._meta.concrete_fields}
+    extra = {}
+    for name in required:
+        value = fields[name].get_default()
+        extra[name] = json.dumps(value) if isinstance(value, (list, dict)) else value
+    return extra
+
+
 def _copy(table, columns, rows):
     """Stream rows into ``table`` with COPY (tab-separated text)."""
+    extra = _missing_defaults(table, columns)
+    columns, tail = [*columns, *extra], tuple(extra.values())
     buffer = io.StringIO()
     for row in rows:
+        row = (*row, *tail)
         buffer.write("\t".join("\\N" if v is None else str(v).replace("\t", " ").replace("\n", " ") for v in row))
         buffer.write("\n")
     buffer.seek(0)

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
+from accounts.models.display import ChoiceDisplay
 from accounts.querysets import VisibleQuerySet
 from referrals.models.choices import ReferralGap, Status
 from referrals.models.referral import Household, Referral
@@ -24,7 +25,7 @@ class EventQuerySet(VisibleQuerySet):
         raise PermissionError("Referral events are append-only.")
 
 
-class ReferralEvent(models.Model):
+class ReferralEvent(ChoiceDisplay, models.Model):
     """Immutable history of a referral: every status change, escalation and handover."""
 
     class Kind(models.TextChoices):

@@ -30,7 +30,7 @@ from referrals.views._base import R, _decorate_rows, _messages_of, _page, _query
 def my_referrals(request):
     require_role(request.user, R.OFFICER)
     qs = selectors.my_referrals(request.user)
-    filters = forms.QueueFilterForm(request.GET or None)
+    filters = forms.QueueFilterForm(request.GET or None, user=request.user)
     qs = filters.apply(qs) if request.GET else qs
     if request.GET.get("format") in ("csv", "xlsx"):
         return _export(request, qs, "my-referrals")
@@ -64,7 +64,7 @@ def queue(request):
     teams = list(_queue_teams(request.user).order_by("name"))
     team = _chosen_team(request, teams)
     qs = selectors.team_queue(request.user, [team.pk] if team else [t.pk for t in teams])
-    filters = forms.QueueFilterForm(request.GET or None)
+    filters = forms.QueueFilterForm(request.GET or None, user=request.user)
     qs = filters.apply(qs)
     if request.GET.get("format") in ("csv", "xlsx"):
         return _export(request, qs, "triage-queue")
