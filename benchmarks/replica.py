@@ -130,7 +130,9 @@ def main():
     if not _scalar("replica", "SELECT pg_is_in_recovery()"):
         raise SystemExit("the replica alias is not a standby server")
     choices = _Choices()
-    logging.getLogger("config.routers").addHandler(choices)
+    router_log = logging.getLogger("config.routers")
+    router_log.addHandler(choices)
+    router_log.propagate = False  # shown per request below, not on the console as well
     people = _people()
     print(f"data on the primary replayed by the replica in {wait_for_replay() * 1000:.1f} ms")
     totals = Counter()

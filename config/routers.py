@@ -51,7 +51,8 @@ def current() -> RequestRouting | None:
 
 
 def _log(alias, model, reason, kind):
-    if getattr(settings, "REPLICA_LOG_CHOICES", False):
+    # Only within requests: outside them (commands, tasks) everything is the primary anyway.
+    if _routing.get() is not None and getattr(settings, "REPLICA_LOG_CHOICES", False):
         logger.debug("%s %s -> %s (%s)", kind, model._meta.label, alias, reason)
 
 
@@ -70,7 +71,7 @@ class ReplicaRouter:
     def _read_choice(self, model):
         state = _routing.get()
         if state is None or not state.replica_ok:
-            return PRIMARY, "not opted in"
+            return PRIMARY, "pinned after a write" if state is not None and state.pinned else "not opted in"
         if state.primary_since:
             return PRIMARY, f"after {state.primary_since}"
         if model._meta.app_label in PRIMARY_ONLY_APPS:

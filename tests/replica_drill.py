@@ -29,15 +29,13 @@ def pytest_collection_modifyitems(items):
 
 
 def _scalar(alias, sql, params=()):
+    # The wait is not part of the request: a cursor of the driver's own, so no query count or
+    # statement recorder of a test sees it.
     connection = connections[alias]
-    # The wait is not part of the request: keep it out of what tests record about the request's queries.
-    wrappers, connection.execute_wrappers = connection.execute_wrappers, []
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchone()[0]
-    finally:
-        connection.execute_wrappers = wrappers
+    connection.ensure_connection()
+    with connection.connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
 
 
 def wait_for_replica(**kwargs):
