@@ -17,6 +17,7 @@ from accounts import approvals, timers, validation
 from accounts.access_log import log_access
 from accounts.exports import table_response
 from accounts.models import AccessLog, District, Notification, Organization, TimerRun, User
+from config.routers import replica_reads
 from dashboards import selectors, tiles
 from patrols import selectors as patrol_selectors
 from patrols import services as patrol_services
@@ -136,6 +137,7 @@ def _invalid(form):
 
 
 @login_required
+@replica_reads  # figures a moment old are fine; it writes nothing but its access log
 def dashboard(request):
     _require_supervisor(request.user)
     figures = _figures(request, with_tiles=not request.GET.get("export"))
@@ -276,6 +278,7 @@ CHART_STYLE = pygal.style.Style(
 
 @csp_exempt()
 @login_required
+@replica_reads
 def chart(request, name):
     """A chart as a standalone SVG image (no script); the page shows the same figures as tables."""
     _require_supervisor(request.user)
