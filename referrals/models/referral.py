@@ -293,6 +293,9 @@ class Referral(models.Model):
                 name="referral_intake_idx",
             ),
             models.Index(fields=["household", "filed_at"], name="referral_household_idx"),
+            # The dashboard: referrals filed in a period; the summary's refresh: those changed since.
+            models.Index(fields=["filed_at"], name="referral_filed_idx"),
+            models.Index(fields=["updated_at"], name="referral_updated_idx"),
         ]
 
     def __str__(self):
