@@ -83,8 +83,11 @@ def _require_supervisor(user):
 def _figures(request, with_tiles=False):
     form = DashboardFilters(request.GET or None, user=request.user)
     start, end, filters = form.period()
-    qs = selectors.querysets_for(request.user, start, end, filters)
     user = request.user
+    # The visibility rule on referrals' keys where it can be said so (see summary.visibility): the
+    # summary's rows and the referrals counted directly are then narrowed by the keys' indexes.
+    visible = summary.visibility(user)
+    qs = selectors.querysets_for(user, start, end, filters, visible=visible)
     teams = Organization.objects.filter(kind=Organization.Kind.TEAM)
     if not user.is_administrator:
         teams = teams.filter(path__startswith=user.organization.path) if user.organization else teams.none()
@@ -103,7 +106,7 @@ def _figures(request, with_tiles=False):
         "definitions": selectors.DEFINITIONS,
     }
     # The counts by day from the summary where it can answer for this viewer; else counted directly.
-    rows = summary.rows_for(user, filters)
+    rows = summary.rows_for(user, filters, visible)
     figures["summary_refreshed_at"] = summary.refreshed_at() if rows is not None else None
     counts = None
     if rows is None:
@@ -129,7 +132,7 @@ def _figures(request, with_tiles=False):
         scope = {"show_social": show_social, "show_police": show_police}
         before = tiles.previous_period(start, end)
         headline = selectors.headline_from(figures)
-        before_qs = selectors.querysets_for(user, *before, filters)
+        before_qs = selectors.querysets_for(user, *before, filters, visible=visible)
         if rows is None:
             previous = selectors.headline_figures(before_qs, **scope)
         else:

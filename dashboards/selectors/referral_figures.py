@@ -1,13 +1,13 @@
 """The referral figures of the dashboard: acknowledgement, timing, totals, quality, caseload and the headline tiles."""
 
-from django.db.models import Count, F, Q
-from django.db.models.functions import TruncWeek
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
 
 from accounts.models import User
 from dashboards.selectors.stats import Percentile, _duration, _pct, database_percentiles, percentile
 from referrals import filters as referral_filters
-from referrals.models import AWAITING_ACK, OPEN_STATUSES, Category, DeclineReason, ReferralEvent, Status
+from referrals.models import AWAITING_ACK, OPEN_STATUSES, Category, DeclineReason, Referral, ReferralEvent, Status
 from safety.models import SafetyAlert
 
 # The acknowledgement conditions are the referral list's filters, so a figure and its list agree.
@@ -149,10 +149,17 @@ def quality_figures(referrals):
 
 def caseload_figures(referrals, teams, counts=None):
     """Open cases per active worker of ``teams`` against each team's maximum; unassigned; needs reassignment."""
-    open_cases = Q(caseload__status__in=(Status.ACCEPTED, Status.IN_PROGRESS))
+    # A count per worker from the caseload index, not a join of every referral before grouping.
+    open_cases = (
+        Referral.objects.filter(assigned_worker=OuterRef("pk"), status__in=(Status.ACCEPTED, Status.IN_PROGRESS))
+        .order_by()
+        .values("assigned_worker")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     workers = list(
         User.objects.filter(organization__in=teams, role=User.Role.SOCIAL_WORKER, is_active=True)
-        .annotate(open_cases=Count("caseload", filter=open_cases), maximum=F("organization__caseload_max"))
+        .annotate(open_cases=Coalesce(Subquery(open_cases), 0), maximum=F("organization__caseload_max"))
         .select_related("organization")
         .order_by("organization__name", "last_name")
     )

@@ -44,20 +44,19 @@ def visibility(user):
     if user.is_intake_coordinator:
         return Q(district_id=org.district_id) if org.district_id else Q(pk__in=[])
     if user.is_supervisor:
-        subtree = Organization.objects.filter(path__startswith=org.path).values("pk")
+        # The subtree's ids, not a join on paths: the planner then scans the keys' indexes.
+        subtree = list(Organization.objects.filter(path__startswith=org.path).values_list("pk", flat=True))
         return Q(team_id__in=subtree) | Q(referring_station_id__in=subtree)
     return None
 
 
-def rows_for(user, filters):
-    """The summary rows ``user`` may count, narrowed by the dashboard's filters; None when the
-    summary cannot answer (never refreshed, another time zone, a visibility it cannot express)."""
-    if filters.get("refused") or refreshed_at() is None:
+def rows_for(user, filters, visible):
+    """The summary rows ``user`` may count (``visible``: ``visibility(user)``), narrowed by the
+    dashboard's filters; None when the summary cannot answer (never refreshed, another time zone,
+    a visibility it cannot express)."""
+    if visible is None or filters.get("refused") or refreshed_at() is None:
         return None
     if timezone.get_current_timezone_name() != settings.TIME_ZONE:
-        return None
-    visible = visibility(user)
-    if visible is None:
         return None
     rows = ReferralDailyFigures.objects.filter(visible)
     for name, key in (("district", "district"), ("station", "referring_station"), ("team", "team")):
