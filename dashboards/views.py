@@ -19,6 +19,7 @@ from accounts.exports import table_response
 from accounts.models import AccessLog, District, Notification, Organization, TimerRun, User
 from config.routers import replica_reads
 from dashboards import selectors, tiles
+from dashboards.summary import figures as summary
 from patrols import selectors as patrol_selectors
 from patrols import services as patrol_services
 from referrals import filters as referral_filters
@@ -83,8 +84,11 @@ def _require_supervisor(user):
 def _figures(request, with_tiles=False):
     form = DashboardFilters(request.GET or None, user=request.user)
     start, end, filters = form.period()
-    qs = selectors.querysets_for(request.user, start, end, filters)
     user = request.user
+    # The visibility rule on referrals' keys where it can be said so (see summary.visibility): the
+    # summary's rows and the referrals counted directly are then narrowed by the keys' indexes.
+    visible = summary.visibility(user)
+    qs = selectors.querysets_for(user, start, end, filters, visible=visible)
     teams = Organization.objects.filter(kind=Organization.Kind.TEAM)
     if not user.is_administrator:
         teams = teams.filter(path__startswith=user.organization.path) if user.organization else teams.none()
@@ -98,13 +102,22 @@ def _figures(request, with_tiles=False):
         "form": form,
         "start": start,
         "end": end - timedelta(days=1),
-        "referrals": selectors.referral_figures(qs["referrals"], qs["due"]),
         "show_social": show_social,
         "show_police": show_police,
         "definitions": selectors.DEFINITIONS,
     }
+    # The counts by day from the summary where it can answer for this viewer; else counted directly.
+    rows = summary.rows_for(user, filters, visible)
+    figures["summary_refreshed_at"] = summary.refreshed_at() if rows is not None else None
+    counts = None
+    if rows is None:
+        figures["referrals"] = selectors.referral_figures(qs["referrals"], qs["due"])
+    else:
+        sums = summary.filed_sums(rows, start, end)
+        figures["referrals"] = summary.referral_figures(rows, sums, qs["referrals"], qs["due"], start, end)
+        counts = {"unassigned": sums["unassigned"], "needs_reassignment": sums["needs_reassignment"]}
     if show_social:
-        figures["caseload"] = selectors.caseload_figures(qs["referrals"], teams)
+        figures["caseload"] = selectors.caseload_figures(qs["referrals"], teams, counts=counts)
         figures["safety"] = selectors.safety_figures(qs["events"], qs["escorts"], qs["alerts"], qs["follow_ups"])
     if show_police:
         figures["patrols"] = selectors.patrol_figures(
@@ -120,7 +133,11 @@ def _figures(request, with_tiles=False):
         scope = {"show_social": show_social, "show_police": show_police}
         before = tiles.previous_period(start, end)
         headline = selectors.headline_from(figures)
-        previous = selectors.headline_figures(selectors.querysets_for(user, *before, filters), **scope)
+        before_qs = selectors.querysets_for(user, *before, filters, visible=visible)
+        if rows is None:
+            previous = selectors.headline_figures(before_qs, **scope)
+        else:
+            previous = summary.headline_figures(rows, before_qs, *before, **scope)
         last_day = (end - timedelta(days=1)).date()
         figures["tiles"] = tiles.build(headline, previous, start=start.date(), end=last_day, filters=filters, **scope)
         figures["previous_start"], figures["previous_end"] = before[0], before[1] - timedelta(days=1)

@@ -81,7 +81,11 @@ class ReferralEvent(ChoiceDisplay, models.Model):
         verbose_name = _("referral event")
         verbose_name_plural = _("referral events")
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["referral", "at"])]
+        indexes = [
+            models.Index(fields=["referral", "at"]),
+            # A referral's first or last event of some kinds (the acknowledgement clock), from the index alone.
+            models.Index(fields=["referral", "kind", "at", "id"], name="referral_event_kind_idx"),
+        ]
         triggers = [pgtrigger.Protect(name="referral_event_append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
 
     def __str__(self):
