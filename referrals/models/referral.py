@@ -328,8 +328,7 @@ class Referral(ChoiceDisplay, models.Model):
                 name="referral_intake_idx",
             ),
             models.Index(fields=["household", "filed_at"], name="referral_household_idx"),
-            # The dashboard: referrals filed in a period; the summary's refresh: those changed since.
-            models.Index(fields=["filed_at"], name="referral_filed_idx"),
+            # The summary's refresh: referrals changed since (a period's filings use referral_filed_idx).
             models.Index(fields=["updated_at"], name="referral_updated_idx"),
             # Deadlines passed in a period; those still waiting for acknowledgement (overdue now).
             models.Index(fields=["ack_due_at"], name="referral_ack_due_idx"),

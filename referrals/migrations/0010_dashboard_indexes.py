@@ -8,15 +8,11 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0012_push_subscriptions'),
-        ('referrals', '0008_timer_and_history_columns_not_editable'),
+        ('referrals', '0009_list_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
-        migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['filed_at'], name='referral_filed_idx'),
-        ),
         migrations.AddIndex(
             model_name='referral',
             index=models.Index(fields=['updated_at'], name='referral_updated_idx'),
