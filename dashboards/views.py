@@ -109,13 +109,14 @@ def _figures(request, with_tiles=False):
     # The counts by day from the summary where it can answer for this viewer; else counted directly.
     rows = summary.rows_for(user, filters, visible)
     figures["summary_refreshed_at"] = summary.refreshed_at() if rows is not None else None
-    counts = None
+    counts = sums = None
+    before = tiles.previous_period(start, end)
     if rows is None:
         figures["referrals"] = selectors.referral_figures(qs["referrals"], qs["due"])
     else:
-        sums = summary.filed_sums(rows, start, end)
-        figures["referrals"] = summary.referral_figures(rows, sums, qs["referrals"], qs["due"], start, end)
-        counts = {"unassigned": sums["unassigned"], "needs_reassignment": sums["needs_reassignment"]}
+        sums = summary.period_sums(rows, start, end, before[0])
+        figures["referrals"] = summary.referral_figures(sums, qs["referrals"], qs["due"], start, end)
+        counts = {"unassigned": sums.current["unassigned"], "needs_reassignment": sums.current["needs_reassignment"]}
     if show_social:
         figures["caseload"] = selectors.caseload_figures(qs["referrals"], teams, counts=counts)
         figures["safety"] = selectors.safety_figures(qs["events"], qs["escorts"], qs["alerts"], qs["follow_ups"])
@@ -131,13 +132,12 @@ def _figures(request, with_tiles=False):
     if with_tiles:
         # The headline figures, and the same for the period of equal length just before, to compare.
         scope = {"show_social": show_social, "show_police": show_police}
-        before = tiles.previous_period(start, end)
         headline = selectors.headline_from(figures)
         before_qs = selectors.querysets_for(user, *before, filters, visible=visible)
-        if rows is None:
+        if sums is None:
             previous = selectors.headline_figures(before_qs, **scope)
         else:
-            previous = summary.headline_figures(rows, before_qs, *before, **scope)
+            previous = summary.headline_figures(sums, before_qs, *before, **scope)
         last_day = (end - timedelta(days=1)).date()
         figures["tiles"] = tiles.build(headline, previous, start=start.date(), end=last_day, filters=filters, **scope)
         figures["previous_start"], figures["previous_end"] = before[0], before[1] - timedelta(days=1)
