@@ -100,6 +100,10 @@ def test_compose_file_matches_the_code():
         )
     assert "healthz" in str(services["web"]["healthcheck"])
     assert (BASE / "Dockerfile").exists()
+    # `--scale web=N`: no web replica binds a host port; the proxy does, and finds them all by DNS.
+    assert "ports" not in services["web"] and services["proxy"]["ports"] == ["8000:8000"]
+    mounted = services["proxy"]["volumes"][0].split(":")[0]
+    assert "server-template web" in (BASE / mounted).read_text()
 
 
 def test_api_schema_is_valid_and_has_no_warnings(tmp_path):
