@@ -110,7 +110,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # picked up again without manual action.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-else:
+# DATABASE_POOLING=transaction: DATABASE_URL points at PgBouncer in transaction mode, where consecutive
+# transactions of one client may run on different server connections. Nothing may outlive a transaction:
+# no server-side cursors (.iterator() would DECLARE ... WITH HOLD on one server and FETCH on another) and
+# no prepared statements (PgBouncer 1.18 does not carry them). The database also needs `ALTER DATABASE …
+# SET timezone TO 'UTC'`, so Django has no session-level time zone to set on connect.
+DATABASE_POOLING = env("DATABASE_POOLING", default="")
+if DATABASE_POOLING not in ("", "session", "transaction"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"DATABASE_POOLING must be empty, 'session' or 'transaction', not {DATABASE_POOLING!r}")
+if DATABASE_POOLING == "transaction" and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
