@@ -16,6 +16,7 @@ logs under DRILL_DIR (/tmp/psw-drill). Processes left by an interrupted run are 
 """
 
 import email
+import hashlib
 import json
 import logging
 import os
@@ -42,6 +43,7 @@ DEADLINES = int(os.environ.get("DRILL_DEADLINES", "10000"))
 LAG_TARGET = 60.0  # seconds, p99 of (fired - due)
 DIRECT = os.environ.get("DRILL_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/psw_drill")
 DB_NAME = DIRECT.rsplit("/", 1)[1]
+SEED_DB = DB_NAME + "_seed"
 PGBOUNCER_PORT, PROXY_PORT, WEB_PORTS = 6432, 8800, (8801, 8802)
 POOLED = f"postgres://postgres@127.0.0.1:{PGBOUNCER_PORT}/{DB_NAME}"
 REDIS = os.environ.get("DRILL_REDIS_URL", "redis://127.0.0.1:6379/13")
@@ -61,7 +63,7 @@ KEYS = {
     "PUSH_ENABLED": "false",
     "EMAIL_TIMEOUT": "10",
 }
-if DB_NAME != "psw_drill" and not DB_NAME.startswith("psw_drill_"):
+if DB_NAME != "psw_drill" and not DB_NAME.startswith("psw_drill_") or DB_NAME.endswith("_seed"):
     raise SystemExit(f"refusing to drop {DB_NAME!r}: the drill database is psw_drill or psw_drill_*")
 
 
@@ -261,20 +263,45 @@ class _SmtpSession(socketserver.StreamRequestHandler):
 # --- data -------------------------------------------------------------------------------------------
 
 
+def _psql(sql):
+    return subprocess.run(
+        ["psql", DIRECT.rsplit("/", 1)[0] + "/postgres", "-Atqc", sql], check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def _source_stamp():
+    """The migrations and the demo city as they are now: a seeded copy made from older ones is built again."""
+    digest = hashlib.sha256()
+    apps = ("accounts", "referrals", "safety", "patrols", "dashboards")
+    for path in sorted(p for app in apps for p in Path(app).rglob("*.py")):
+        if "migrations" in path.parts or "demo" in path.parts or path.name == "seed_demo.py":
+            digest.update(str(path).encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def _setup_database(env):
-    admin = DIRECT.rsplit("/", 1)[0] + "/postgres"
-    for sql in (
-        f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)",
-        f"CREATE DATABASE {DB_NAME}",
-        # No session-level SET on connect: Django sets the time zone only when the server's differs.
-        f"ALTER DATABASE {DB_NAME} SET timezone TO 'UTC'",
-    ):
-        subprocess.run(["psql", admin, "-qc", sql], check=True)
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], check=True, env=env)
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], check=True, env=env)
-    subprocess.run(
-        [sys.executable, "manage.py", "seed_demo"], check=True, env={**env, "DEBUG": "true"}, stdout=subprocess.DEVNULL
-    )
+    """psw_drill afresh, copied from psw_drill_seed (migrated, demo city), which is built only when out of date."""
+    stamp = _source_stamp()
+    if _psql(f"SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '{SEED_DB}'") != stamp:
+        _psql(f"DROP DATABASE IF EXISTS {SEED_DB} WITH (FORCE)")
+        _psql(f"CREATE DATABASE {SEED_DB}")
+        seed_env = {**env, "DATABASE_URL": DIRECT.rsplit("/", 1)[0] + "/" + SEED_DB}
+        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], check=True, env=seed_env)
+        subprocess.run(
+            [sys.executable, "manage.py", "seed_demo"],
+            check=True,
+            env={**seed_env, "DEBUG": "true"},  # demo data is for development sites only
+            stdout=subprocess.DEVNULL,
+        )
+        _psql(f"COMMENT ON DATABASE {SEED_DB} IS '{stamp}'")
+    _psql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+    _psql(f"CREATE DATABASE {DB_NAME} TEMPLATE {SEED_DB}")
+    # No session-level SET on connect: Django sets the time zone only when the server's differs.
+    _psql(f"ALTER DATABASE {DB_NAME} SET timezone TO 'UTC'")
+    manifest = Path("staticfiles/staticfiles.json")  # the pages need the hashed static files outside DEBUG
+    newest = max(p.stat().st_mtime for p in Path("static").rglob("*") if p.is_file())
+    if not manifest.exists() or manifest.stat().st_mtime < newest:
+        subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], check=True, env=env)
 
 
 def _build_deadlines(n):
@@ -579,7 +606,7 @@ def main():  # noqa: PLR0915 - one drill, told in order
     direct_env = {**os.environ, **KEYS, **mail, "DATABASE_URL": DIRECT}
     app_env = {**direct_env, "DATABASE_URL": POOLED, "DATABASE_POOLING": "transaction", "CONN_MAX_AGE": "60"}
 
-    _log(t_start, f"database {DB_NAME}: migrate and seed the demo city")
+    _log(t_start, f"database {DB_NAME}: a copy of the migrated demo city ({SEED_DB})")
     _setup_database(direct_env)
     subprocess.run(["redis-cli", "-u", REDIS, "flushdb"], check=True, capture_output=True)  # the demo's e-mail tasks
     os.environ.update({k: v for k, v in direct_env.items() if k in {*KEYS, *mail, "DATABASE_URL"}})

@@ -140,7 +140,8 @@ def test_transaction_pooling_settings():
     """No server-side cursors and no prepared statements when DATABASE_POOLING=transaction."""
     code = (
         "import json; from django.conf import settings as s; d = s.DATABASES['default']; "
-        "print(json.dumps([d.get('DISABLE_SERVER_SIDE_CURSORS'), d.get('OPTIONS', {}).get('prepare_threshold', 'unset')]))"
+        "o = d.get('OPTIONS', {}); "
+        "print(json.dumps([d.get('DISABLE_SERVER_SIDE_CURSORS'), o.get('prepare_threshold', 'unset')]))"
     )
     env = {
         "DJANGO_SETTINGS_MODULE": "config.settings_test",
