@@ -229,6 +229,12 @@ class _SmtpSession(socketserver.StreamRequestHandler):
         self.wfile.write(line.encode() + b"\r\n")
 
     def handle(self):
+        try:
+            self._converse()
+        except ConnectionError:
+            pass  # a sender killed in the middle: its message was not accepted, so not counted
+
+    def _converse(self):
         self._say("220 drill mail sink")
         recipients = []
         while line := self.rfile.readline():
@@ -524,7 +530,7 @@ def _sweep_in_transaction():
         ["psql", DIRECT.rsplit("/", 1)[0] + "/postgres", "-Atc",
          "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + DB_NAME + "' AND state IN "
          "('active', 'idle in transaction') AND (query LIKE '%SKIP LOCKED%' OR query LIKE '%referralescalation%' "
-         "OR query LIKE '%accounts_notification%')"],
+         "OR query LIKE 'UPDATE referrals_referral SET escalation_level%')"],  # statements of the escalation sweep
         capture_output=True, text=True,
     ).stdout.strip()  # fmt: skip
     return int(out or 0) > 0
