@@ -507,33 +507,39 @@ class WebClients:
 
 
 def _sweeping_worker(names, until):
-    """The worker running a timer sweep that has a transaction open, going by the workers' logs and the database."""
+    """The worker whose timer sweep has a batch claimed and not yet committed (its logs, then the database).
+
+    Returns (worker, when its sweep was received, whether a batch was caught in flight)."""
+    import psycopg
+
     offsets = dict.fromkeys(names, 0)
-    running: dict[str, set[str]] = {n: set() for n in names}
-    while time.time() < until:
-        for name in names:
-            with open(DIR / f"{name}.log", errors="replace") as log:
-                log.seek(offsets[name])
-                text = log.read()
-                offsets[name] = log.tell()
-            running[name] |= set(re.findall(r"sweep_timers\[([0-9a-f-]+)\] received", text))
-            running[name] -= set(re.findall(r"sweep_timers\[([0-9a-f-]+)\] (?:succeeded|raised)", text))
-        busy = [n for n in names if running[n]]
-        if busy and _sweep_in_transaction():
-            return busy[0], True
-        time.sleep(0.05)
-    return names[0], False
+    running: dict[str, dict[str, float]] = {n: {} for n in names}
+    with psycopg.connect(DIRECT.replace("postgres://", "postgresql://"), autocommit=True) as conn:
+        while time.time() < until:
+            for name in names:
+                with open(DIR / f"{name}.log", errors="replace") as log:
+                    log.seek(offsets[name])
+                    text = log.read()
+                    offsets[name] = log.tell()
+                for task in re.findall(r"sweep_timers\[([0-9a-f-]+)\] received", text):
+                    running[name][task] = time.time()
+                for task in re.findall(r"sweep_timers\[([0-9a-f-]+)\] (?:succeeded|raised)", text):
+                    running[name].pop(task, None)
+            busy = [n for n in names if running[n]]
+            if busy and _batch_in_flight(conn):
+                return busy[0], min(running[busy[0]].values()), True
+            time.sleep(0.01)
+    return names[0], time.time(), False
 
 
-def _sweep_in_transaction():
-    out = subprocess.run(
-        ["psql", DIRECT.rsplit("/", 1)[0] + "/postgres", "-Atc",
-         "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + DB_NAME + "' AND state IN "
-         "('active', 'idle in transaction') AND (query LIKE '%SKIP LOCKED%' OR query LIKE '%referralescalation%' "
-         "OR query LIKE 'UPDATE referrals_referral SET escalation_level%')"],  # statements of the escalation sweep
-        capture_output=True, text=True,
-    ).stdout.strip()  # fmt: skip
-    return int(out or 0) > 0
+def _batch_in_flight(conn):
+    """A sweep transaction between claiming its referrals and recording their steps (nothing committed yet)."""
+    return conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = %s AND state IN ('active', "
+        "'idle in transaction') AND (query LIKE '%%SKIP LOCKED%%' "
+        "OR query LIKE 'INSERT INTO referrals_referralescalation%%'))",
+        [DB_NAME],
+    ).fetchone()[0]
 
 
 def _percentiles(values):
@@ -673,10 +679,10 @@ def main():  # noqa: PLR0915 - one drill, told in order
         time.sleep(max(0.0, t0 + duration / 2 - time.time()))
         processes.kill("web1")
         processes.kill("beat1")
-        victim, mid_sweep = _sweeping_worker(("worker1", "worker2"), until=time.time() + 3 * interval)
+        victim, sweep_began, mid_sweep = _sweeping_worker(("worker1", "worker2"), until=time.time() + 3 * interval)
         processes.kill(victim)
         _log(t_start, f"killed with SIGKILL: gunicorn web1 (master and workers), beat1, {victim} "
-             f"({'in the middle of a sweep' if mid_sweep else 'no sweep caught running'})")  # fmt: skip
+             f"({'with a sweep batch in flight' if mid_sweep else 'no sweep batch caught in flight'})")  # fmt: skip
 
         time.sleep(max(0.0, t0 + duration - time.time()))
         clients.finish()
@@ -706,6 +712,14 @@ def main():  # noqa: PLR0915 - one drill, told in order
         processes.stop_all()
         sink.shutdown()
 
+    from referrals.models import ReferralEscalation
+
+    # Steps the killed sweep should have fired that a later sweep fired instead (its batch was rolled back).
+    began = datetime.fromtimestamp(sweep_began, UTC)
+    deferred = ReferralEscalation.objects.filter(
+        referral_id__in=due, level=1, due_at__lte=began, fired_at__gt=began + timedelta(seconds=2)
+    ).count()
+    print(f"steps due before the killed sweep began ({began:%H:%M:%S} UTC) that a later sweep fired: {deferred}")
     return _report(due, recipients, watcher, clients, sink, interval, pool, server_connections, t0, t_start)
 
 

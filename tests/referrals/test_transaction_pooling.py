@@ -30,14 +30,16 @@ APPS = ("accounts", "referrals", "safety", "patrols", "dashboards", "config")
 # SQL keywords as written in this code base (upper case, so prose such as "Reset links…" is not SQL);
 # function names in any case.
 SESSION_STATE = re.compile(
-    r"^\s*(SET\s+(?!LOCAL\b)|RESET\b|DISCARD\b|LISTEN\b|UNLISTEN\b|PREPARE\b|DEALLOCATE\b|"
+    r"^\s*(SET\s+(?!LOCAL\b|CONSTRAINTS\b|TRANSACTION\b)|RESET\b|DISCARD\b|LISTEN\b|UNLISTEN\b|PREPARE\b|DEALLOCATE\b|"
     r"CREATE\s+(GLOBAL\s+|LOCAL\s+)?TEMP(ORARY)?\b|DECLARE\b.*\bWITH\s+HOLD\b)"
     r"|(?i:\bpg_(try_)?advisory_(un)?lock(_shared)?\s*\()"
     r"|(?i:\bset_config\s*\([^)]*,\s*false\s*\))",
     re.DOTALL,
 )
 TRANSACTION_STATE = re.compile(
-    r"^\s*SET\s+LOCAL\b|(?i:\bpg_(try_)?advisory_xact_lock(_shared)?\s*\()|(?i:\bset_config\s*\([^)]*,\s*true\s*\))",
+    r"^\s*SET\s+(LOCAL|CONSTRAINTS|TRANSACTION)\b"
+    r"|(?i:\bpg_(try_)?advisory_xact_lock(_shared)?\s*\()"
+    r"|(?i:\bset_config\s*\([^)]*,\s*true\s*\))",
     re.DOTALL,
 )
 
@@ -64,6 +66,8 @@ def pooling_problem(sql: str, *, in_transaction: bool) -> str:
         ("SELECT pg_advisory_xact_lock(42)", False, True),
         ("SET LOCAL lock_timeout = '2s'", True, False),
         ("SET LOCAL lock_timeout = '2s'", False, True),
+        ("SET CONSTRAINTS ALL IMMEDIATE", True, False),
+        ("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY", True, True),
         ("UPDATE referrals_referral SET escalate_at = NULL", False, False),
     ],
 )
