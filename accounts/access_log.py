@@ -1,9 +1,16 @@
-"""The access log: every read of a case, safety or patrol record, every search and export, with who and from where."""
+"""The access log: every read of a case, safety or patrol record, every search and export, with who and from where.
+
+The rows are written to the primary by name (``using(DEFAULT_DB_ALIAS)``), past the database router: logging
+a read is not a write of the request, so a page that may read the replica (config/routers.py) goes on
+reading it after logging, and the reader is not pinned to the primary. The user goes in by id
+(``user_id``): assigning the user object would ask the router where to write after all.
+"""
 
 import hashlib
 import hmac
 
 from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS
 from django.utils import timezone
 from ipware import get_client_ip
 
@@ -46,13 +53,13 @@ def log_search(request, term, matches, *, object_type="referral"):
 
 def log_reads(request, records, *, detail="list"):
     """One access-log row per record shown in a list or export page, in one insert."""
-    user = request.user if request.user.is_authenticated else None
+    user_id = request.user.pk if request.user.is_authenticated else None
     ip = client_ip(request)
     now = timezone.now()
-    return AccessLog.objects.bulk_create(
+    return AccessLog.objects.using(DEFAULT_DB_ALIAS).bulk_create(
         [
             AccessLog(
-                user=user,
+                user_id=user_id,
                 action=AccessLog.Action.VIEW,
                 object_type=r._meta.label_lower,
                 object_id=str(r.pk),
@@ -67,12 +74,12 @@ def log_reads(request, records, *, detail="list"):
 
 def log_access(request, obj=None, *, action=AccessLog.Action.VIEW, object_type=None, object_id="", detail=""):
     """Append an access-log entry. Call from every detail view, API retrieve and export."""
-    user = request.user if request.user.is_authenticated else None
+    user_id = request.user.pk if request.user.is_authenticated else None
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = str(obj.pk)
-    return AccessLog.objects.create(
-        user=user,
+    return AccessLog.objects.using(DEFAULT_DB_ALIAS).create(
+        user_id=user_id,
         action=action,
         object_type=object_type or "",
         object_id=str(object_id)[:64],

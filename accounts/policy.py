@@ -149,17 +149,26 @@ class Policy:
         # In the order RELATIONS declares them: cheap attribute tests first, queries last.
         return any(self.relation_holds(user, name, obj) for name in (ANY, *self.relations) if name in wanted)
 
+    def exists_now(self, action: str, obj: object) -> bool:
+        """The action exists in the record's current state (``why_not_now`` without the message)."""
+        r = self.rules[action]
+        if r.statuses and self.status_of(obj) not in r.statuses:
+            return False
+        return r.when is None or bool(r.when(obj))
+
     def why_not_now(self, action: str, obj: object) -> StrOrPromise | None:
         """None when the action exists in the record's current state, else the reason it does not."""
+        if self.exists_now(action, obj):
+            return None
         r = self.rules[action]
         if r.statuses and self.status_of(obj) not in r.statuses:
             return self.not_now(obj)
-        if r.when is not None and not r.when(obj):
-            return r.when_refusal or self.not_now(obj)
-        return None
+        return r.when_refusal or self.not_now(obj)
 
     def can(self, user: User | AnonymousUser | None, action: str, obj: object) -> bool:
-        return self.permits(user, action, obj) and self.why_not_now(action, obj) is None
+        # The record's state first: a comparison, where a relation may need a query. Lists ask this
+        # for every action of every row, so no refusal message is built here.
+        return self.exists_now(action, obj) and self.permits(user, action, obj)
 
     def require(self, user: User | AnonymousUser | None, action: str, obj: object) -> None:
         """For services: refuse with ``PermissionDenied`` (role) or ``ValidationError`` (state)."""

@@ -23,3 +23,9 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # Sign-ins in tests are many; keep django-axes' per-login info lines out of failure reports.
 LOGGING["loggers"]["axes"] = {"level": "WARNING", "handlers": [], "propagate": True}
+# The replica alias is never created or migrated by the tests: it mirrors the test database. Without
+# DATABASE_REPLICA_URL it is a stand-in the router's own tests switch on (tests/config); with one
+# (make scale), tests/replica_drill.py points it at the real replica's copy of the test database.
+if "replica" not in DATABASES:
+    DATABASES["replica"] = {**DATABASES["default"]}
+DATABASES["replica"]["TEST"] = {"MIRROR": "default"}

@@ -17,7 +17,9 @@ from accounts import approvals, timers, validation
 from accounts.access_log import log_access
 from accounts.exports import table_response
 from accounts.models import AccessLog, District, Notification, Organization, TimerRun, User
+from config.routers import replica_reads
 from dashboards import selectors, tiles
+from dashboards.summary import figures as summary
 from patrols import selectors as patrol_selectors
 from patrols import services as patrol_services
 from referrals import filters as referral_filters
@@ -82,8 +84,11 @@ def _require_supervisor(user):
 def _figures(request, with_tiles=False):
     form = DashboardFilters(request.GET or None, user=request.user)
     start, end, filters = form.period()
-    qs = selectors.querysets_for(request.user, start, end, filters)
     user = request.user
+    # The visibility rule on referrals' keys where it can be said so (see summary.visibility): the
+    # summary's rows and the referrals counted directly are then narrowed by the keys' indexes.
+    visible = summary.visibility(user)
+    qs = selectors.querysets_for(user, start, end, filters, visible=visible)
     teams = Organization.objects.filter(kind=Organization.Kind.TEAM)
     if not user.is_administrator:
         teams = teams.filter(path__startswith=user.organization.path) if user.organization else teams.none()
@@ -97,13 +102,23 @@ def _figures(request, with_tiles=False):
         "form": form,
         "start": start,
         "end": end - timedelta(days=1),
-        "referrals": selectors.referral_figures(qs["referrals"], qs["due"]),
         "show_social": show_social,
         "show_police": show_police,
         "definitions": selectors.DEFINITIONS,
     }
+    # The counts by day from the summary where it can answer for this viewer; else counted directly.
+    rows = summary.rows_for(user, filters, visible)
+    figures["summary_refreshed_at"] = summary.refreshed_at() if rows is not None else None
+    counts = sums = None
+    before = tiles.previous_period(start, end)
+    if rows is None:
+        figures["referrals"] = selectors.referral_figures(qs["referrals"], qs["due"])
+    else:
+        sums = summary.period_sums(rows, start, end, before[0])
+        figures["referrals"] = summary.referral_figures(sums, qs["referrals"], qs["due"], start, end)
+        counts = {"unassigned": sums.current["unassigned"], "needs_reassignment": sums.current["needs_reassignment"]}
     if show_social:
-        figures["caseload"] = selectors.caseload_figures(qs["referrals"], teams)
+        figures["caseload"] = selectors.caseload_figures(qs["referrals"], teams, counts=counts)
         figures["safety"] = selectors.safety_figures(qs["events"], qs["escorts"], qs["alerts"], qs["follow_ups"])
     if show_police:
         figures["patrols"] = selectors.patrol_figures(
@@ -117,9 +132,12 @@ def _figures(request, with_tiles=False):
     if with_tiles:
         # The headline figures, and the same for the period of equal length just before, to compare.
         scope = {"show_social": show_social, "show_police": show_police}
-        before = tiles.previous_period(start, end)
         headline = selectors.headline_from(figures)
-        previous = selectors.headline_figures(selectors.querysets_for(user, *before, filters), **scope)
+        before_qs = selectors.querysets_for(user, *before, filters, visible=visible)
+        if sums is None:
+            previous = selectors.headline_figures(before_qs, **scope)
+        else:
+            previous = summary.headline_figures(sums, before_qs, *before, **scope)
         last_day = (end - timedelta(days=1)).date()
         figures["tiles"] = tiles.build(headline, previous, start=start.date(), end=last_day, filters=filters, **scope)
         figures["previous_start"], figures["previous_end"] = before[0], before[1] - timedelta(days=1)
@@ -136,6 +154,7 @@ def _invalid(form):
 
 
 @login_required
+@replica_reads  # figures a moment old are fine; it writes nothing but its access log
 def dashboard(request):
     _require_supervisor(request.user)
     figures = _figures(request, with_tiles=not request.GET.get("export"))
@@ -276,6 +295,7 @@ CHART_STYLE = pygal.style.Style(
 
 @csp_exempt()
 @login_required
+@replica_reads
 def chart(request, name):
     """A chart as a standalone SVG image (no script); the page shows the same figures as tables."""
     _require_supervisor(request.user)

@@ -53,6 +53,16 @@ class ReferralFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=matches.values("pk"))
 
 
+# What ReferralListSerializer shows, and the relations it names.
+LIST_RELATED = ("team", "referring_station", "assigned_worker")
+LIST_COLUMNS = (
+    *("id", "reference", "status", "category", "level", "filed_at", "updated_at", "ack_due_at"),
+    *("outcome", "needs_reassignment"),
+    *("team__name", "referring_station__name"),
+    *("assigned_worker__first_name", "assigned_worker__last_name", "assigned_worker__username"),
+)
+
+
 class QueuePagination(CursorPagination):
     """Keyset pagination: stable and fast however deep the list goes."""
 
@@ -95,6 +105,14 @@ class ReferralViewSet(
     queryset = Referral.objects.select_related(*selectors.LIST_RELATED)
     filterset_class = ReferralFilter
     pagination_class = QueuePagination
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action == "list":
+            # The list's columns only: whole referral rows with four whole related rows made loading
+            # a page cost more than the statement that found it.
+            queryset = queryset.select_related(None).select_related(*LIST_RELATED).only(*LIST_COLUMNS)
+        return queryset
 
     def get_serializer_class(self):
         if self.action == "create":

@@ -21,6 +21,9 @@ HARD_LIMIT_STDERR = pytest.StashKey()
 def pytest_configure(config):
     # A copy of the real stderr, taken while output capture is suspended, for the dump.
     config.stash[HARD_LIMIT_STDERR] = os.fdopen(os.dup(2), "w")
+    if os.environ.get("DATABASE_REPLICA_URL"):
+        # A real streaming replica: tests commit and requests wait for it to replay (tests/replica_drill.py).
+        config.pluginmanager.import_plugin("tests.replica_drill")
 
 
 def pytest_unconfigure(config):

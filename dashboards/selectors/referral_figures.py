@@ -1,13 +1,22 @@
 """The referral figures of the dashboard: acknowledgement, timing, totals, quality, caseload and the headline tiles."""
 
-from django.db.models import Count, F, Q
-from django.db.models.functions import TruncWeek
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
 
 from accounts.models import User
 from dashboards.selectors.stats import Percentile, _duration, _pct, database_percentiles, percentile
 from referrals import filters as referral_filters
-from referrals.models import AWAITING_ACK, OPEN_STATUSES, Category, DeclineReason, ReferralEvent, Status
+from referrals.models import (
+    AWAITING_ACK,
+    OPEN_STATUSES,
+    Category,
+    DeclineReason,
+    Household,
+    Referral,
+    ReferralEvent,
+    Status,
+)
 from safety.models import SafetyAlert
 
 # The acknowledgement conditions are the referral list's filters, so a figure and its list agree.
@@ -91,20 +100,42 @@ def referral_figures(referrals, due, now=None):
         "acknowledgement": acknowledgement,
         "on_time_pct": acknowledgement["on_time_pct"],
         "after_hours_pct": _pct(totals["after_hours"], totals["total"]),
-        "timing": timing_figures(referrals),
         "weekly": weekly,
         "transfers": ReferralEvent.objects.filter(referral__in=referrals.values("pk"), kind=Kind.TRANSFERRED).count(),
-        "by_station": list(referrals.values("referring_station__name").annotate(n=Count("pk")).order_by("-n")[:50]),
-        "by_team": list(referrals.values("team__name").annotate(n=Count("pk")).order_by("-n")[:50]),
-        "repeat_households": list(
-            referrals.exclude(household=None)
-            .values("household_id", "household__address")
+        "by_station": list(
+            referrals.values("referring_station__name")
             .annotate(n=Count("pk"))
-            .filter(n__gte=2)
-            .order_by("-n")[:50]
+            .order_by("-n", "referring_station__name")[:50]
         ),
+        "by_team": list(referrals.values("team__name").annotate(n=Count("pk")).order_by("-n", "team__name")[:50]),
+        **row_figures(referrals, now),
+    }
+
+
+def repeat_households(referrals):
+    """Households with two or more of ``referrals``, the 50 largest. Grouped on the referral's own
+    column, then the 50 addresses read by key: joining every household before grouping cost more
+    than the grouping."""
+    largest = list(
+        referrals.exclude(household=None)
+        .values("household_id")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=2)
+        .order_by("-n", "household_id")[:50]
+    )
+    addresses = dict(Household.objects.filter(pk__in=[r["household_id"] for r in largest]).values_list("pk", "address"))
+    return [{**r, "household__address": addresses.get(r["household_id"], "")} for r in largest]
+
+
+def row_figures(referrals, now=None):
+    """The figures that read single referrals (or the moment), counted directly on every path.
+    Ties are ordered by name or id, so that two ways of counting list them alike."""
+    overdue_now = referral_filters.overdue_now(now)
+    return {
+        "timing": timing_figures(referrals),
+        "repeat_households": repeat_households(referrals),
         "overdue": list(
-            referrals.filter(overdue_now).select_related("team", "referring_station").order_by("ack_due_at")[:100]
+            referrals.filter(overdue_now).select_related("team", "referring_station").order_by("ack_due_at", "pk")[:100]
         ),
         "quality": quality_figures(referrals),
     }
@@ -134,20 +165,27 @@ def quality_figures(referrals):
     return {"judged": judged, "appropriate": appropriate, "pct": _pct(appropriate, judged), "by_station": stations}
 
 
-def caseload_figures(referrals, teams):
+def caseload_figures(referrals, teams, counts=None):
     """Open cases per active worker of ``teams`` against each team's maximum; unassigned; needs reassignment."""
-    open_cases = Q(caseload__status__in=(Status.ACCEPTED, Status.IN_PROGRESS))
+    # A count per worker from the caseload index, not a join of every referral before grouping.
+    open_cases = (
+        Referral.objects.filter(assigned_worker=OuterRef("pk"), status__in=(Status.ACCEPTED, Status.IN_PROGRESS))
+        .order_by()
+        .values("assigned_worker")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     workers = list(
         User.objects.filter(organization__in=teams, role=User.Role.SOCIAL_WORKER, is_active=True)
-        .annotate(open_cases=Count("caseload", filter=open_cases), maximum=F("organization__caseload_max"))
+        .annotate(open_cases=Coalesce(Subquery(open_cases), 0), maximum=F("organization__caseload_max"))
         .select_related("organization")
         .order_by("organization__name", "last_name")
     )
-    open_referrals = referrals.filter(status__in=OPEN_STATUSES)
-    counts = open_referrals.aggregate(
-        unassigned=Count("pk", filter=referral_filters.unassigned()),
-        needs_reassignment=Count("pk", filter=Q(needs_reassignment=True)),
-    )
+    if counts is None:  # unless the summary has counted them
+        counts = referrals.filter(status__in=OPEN_STATUSES).aggregate(
+            unassigned=Count("pk", filter=referral_filters.unassigned()),
+            needs_reassignment=Count("pk", filter=Q(needs_reassignment=True)),
+        )
     return {"workers": workers, **counts}
 
 
@@ -158,16 +196,19 @@ MISSED_CHECK_OUT = Q(kind=SafetyAlert.Kind.MISSED_CHECK_OUT, level=1)
 ALARM = Q(kind__in=[SafetyAlert.Kind.ALARM, SafetyAlert.Kind.DURESS])
 
 
-def headline_figures(qs, *, show_social, show_police, now=None):
+def headline_figures(qs, *, show_social, show_police, now=None, counts=None, acknowledgement=None):
     """The figures of the dashboard's tiles for one period, from the same querysets and conditions as
-    the sections' figures, in a fixed number of queries (at most five): the tiles' previous period."""
+    the sections' figures, in a fixed number of queries (at most five): the tiles' previous period.
+    ``counts`` (total, overdue, unassigned) and ``acknowledgement``: when the summary has them."""
     now = now or timezone.now()
-    counts = qs["referrals"].aggregate(
-        total=Count("pk"),
-        overdue=Count("pk", filter=referral_filters.overdue_now(now)),
-        unassigned=Count("pk", filter=referral_filters.unassigned()),
-    )
-    acknowledgement = acknowledgement_figures(qs["due"])
+    if counts is None:
+        counts = qs["referrals"].aggregate(
+            total=Count("pk"),
+            overdue=Count("pk", filter=referral_filters.overdue_now(now)),
+            unassigned=Count("pk", filter=referral_filters.unassigned()),
+        )
+    if acknowledgement is None:
+        acknowledgement = acknowledgement_figures(qs["due"])
     figures = {
         "total": counts["total"],
         "on_time_pct": acknowledgement["on_time_pct"],

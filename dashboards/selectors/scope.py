@@ -22,15 +22,17 @@ SECTIONS = {
 }
 
 
-def querysets_for(user, start, end, filters, now=None):
+def querysets_for(user, start, end, filters, now=None, visible=None):
     """The visible rows of every section, narrowed by the dashboard filters.
 
     A filter the form refused (an unknown id, or one outside the viewer's reach) matches nothing.
+    ``visible``: the referrals' visibility rule for ``user`` said on the referrals' own columns
+    (``dashboards.summary.figures.visibility``), which selects the same referrals.
     """
     now = now or timezone.now()
     if filters.get("refused"):
         return {name: model.objects.none() for name, model in SECTIONS.items()}
-    visible = Referral.objects.visible_to(user)
+    visible = Referral.objects.visible_to(user) if visible is None else Referral.objects.filter(visible)
     if filters.get("district"):
         visible = visible.filter(district=filters["district"])
     if filters.get("station"):

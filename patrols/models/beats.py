@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
+from accounts.models.display import ChoiceDisplay
 from patrols.models._scope import _manager
 from referrals.models import Household, Person
 
@@ -99,7 +100,7 @@ class VisitCadence(models.Model):
 DEFAULT_CADENCE_DAYS = {RiskLevel.HIGH: 30, RiskLevel.MEDIUM: 60, RiskLevel.LOW: 90}
 
 
-class PersonOfConcern(models.Model):
+class PersonOfConcern(ChoiceDisplay, models.Model):
     station = models.ForeignKey(
         Organization, verbose_name=_("station"), on_delete=models.PROTECT, related_name="persons_of_concern"
     )
@@ -148,7 +149,7 @@ class Outcome(models.TextChoices):
     UNKNOWN = "unknown", _("Whereabouts unknown")
 
 
-class PatrolVisit(models.Model):
+class PatrolVisit(ChoiceDisplay, models.Model):
     reference = models.CharField(_("reference"), max_length=20, unique=True)
     station = models.ForeignKey(
         Organization, verbose_name=_("station"), on_delete=models.PROTECT, related_name="patrol_visits"

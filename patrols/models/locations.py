@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
+from accounts.models.display import ChoiceDisplay
 from patrols.models._scope import _manager
 from patrols.models.beats import Beat
 
@@ -96,7 +97,7 @@ class IndicatorThreshold(models.Model):
 DEFAULT_THRESHOLD = 3
 
 
-class KeyLocation(models.Model):
+class KeyLocation(ChoiceDisplay, models.Model):
     class Status(models.TextChoices):
         NORMAL = "normal", _("Normal")
         SUSPECTED = "suspected", _("Suspected")

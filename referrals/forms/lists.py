@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
+from referrals import filters as referral_filters
 from referrals.forms.actions import team_workers_field
 from referrals.models import (
     OPEN_STATUSES,
@@ -34,6 +35,11 @@ class QueueFilterForm(forms.Form):
         queryset=Organization.objects.filter(kind=Organization.Kind.STATION),
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The stations the viewer's referrals come from, not every station of the city.
+        self.fields["station"].queryset = referral_filters.reach(user)[1].order_by("name")
 
     def apply(self, qs):
         if not self.is_valid():

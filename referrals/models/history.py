@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
+from accounts.models.display import ChoiceDisplay
 from accounts.querysets import VisibleQuerySet
 from referrals.models.choices import ReferralGap, Status
 from referrals.models.referral import Household, Referral
@@ -24,7 +25,7 @@ class EventQuerySet(VisibleQuerySet):
         raise PermissionError("Referral events are append-only.")
 
 
-class ReferralEvent(models.Model):
+class ReferralEvent(ChoiceDisplay, models.Model):
     """Immutable history of a referral: every status change, escalation and handover."""
 
     class Kind(models.TextChoices):
@@ -80,7 +81,11 @@ class ReferralEvent(models.Model):
         verbose_name = _("referral event")
         verbose_name_plural = _("referral events")
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["referral", "at"])]
+        indexes = [
+            models.Index(fields=["referral", "at"]),
+            # A referral's first or last event of some kinds (the acknowledgement clock), from the index alone.
+            models.Index(fields=["referral", "kind", "at", "id"], name="referral_event_kind_idx"),
+        ]
         triggers = [pgtrigger.Protect(name="referral_event_append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
 
     def __str__(self):

@@ -8,8 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from accounts import request_cache
 from accounts.crypto import EncryptedCharField
 from accounts.models import District, Organization
+from accounts.models.display import ChoiceDisplay
 from accounts.querysets import VisibleQuerySet
 from referrals.models.choices import (
     AWAITING_ACK,
@@ -30,6 +32,21 @@ from referrals.models.choices import (
 from referrals.models.keys import id_number_hash, normalise_address, normalise_name, normalise_phone
 
 
+def grants_key(user):
+    """The request-cache key of ``user``'s object grants (forgotten when a grant changes)."""
+    return ("referral grants", user.pk)
+
+
+def granted_referral_ids(user):
+    return list(ReferralUserObjectPermission.objects.filter(user=user).values_list("content_object_id", flat=True))
+
+
+def filed_elsewhere(officer):
+    """The officer's referrals filed at a station other than theirs (after a move: few or none)."""
+    mine = Referral.objects.filter(referring_officer=officer).exclude(referring_station=officer.organization)
+    return list(mine.values_list("pk", flat=True))
+
+
 def referral_visibility(user, prefix=""):
     """Q object for the referrals ``user`` may see; ``prefix`` lets related models reuse it."""
     p = prefix
@@ -47,19 +64,31 @@ def referral_visibility(user, prefix=""):
     if org is None:
         return Q(pk__in=[])
     if user.is_officer:
-        rule = q(referring_officer=user)
-        if settings.OFFICERS_SEE_STATION_REFERRALS:
-            rule |= q(referring_station=org)
-        return rule
+        if not settings.OFFICERS_SEE_STATION_REFERRALS:
+            return q(referring_officer=user)
+        # The officer's own referrals are almost always their station's; read the few filed at another
+        # station first, so the usual condition is the station alone, which its (station, filed_at)
+        # index answers in order (an OR of two columns is a scan of the whole list).
+        elsewhere = request_cache.remember(
+            ("referrals filed elsewhere", user.pk, org.pk), lambda: filed_elsewhere(user)
+        )
+        rule = q(referring_station=org)
+        return rule | Q(**{f"{p}pk__in": elsewhere}) if elsewhere else rule
     if user.is_intake_coordinator:
         return q(district_id=org.district_id) if org.district_id else Q(pk__in=[])
     if user.is_supervisor:
-        return q(team__path__startswith=org.path) | q(referring_station__path__startswith=org.path)
+        # The subtree's ids by subquery, not a join on the organisation's path: the referral's own
+        # columns stay in the condition, so a list ordered by filing date walks its index.
+        subtree = Organization.objects.filter(path__startswith=org.path).values("pk")
+        return q(team_id__in=subtree) | q(referring_station_id__in=subtree)
     if user.is_social_worker:
-        # Object grants by subquery, not a join: no duplicate rows, no DISTINCT over wide rows.
-        granted = ReferralUserObjectPermission.objects.filter(user=user).values("content_object_id")
         # Assigned workers are members of the referral's team; one who moves team loses the old team's cases.
-        return q(team=org) | Q(**{f"{p}pk__in": granted})
+        rule = q(team=org)
+        # Object grants are rare; read them first so a worker without any gets the plain team
+        # condition, which the (team, filed_at) index answers in order (an OR with a subquery is a
+        # full scan). By id, not a join: no duplicate rows.
+        granted = request_cache.remember(grants_key(user), lambda: granted_referral_ids(user))
+        return rule | Q(**{f"{p}pk__in": granted}) if granted else rule
     return Q(pk__in=[])
 
 
@@ -157,7 +186,7 @@ class Person(models.Model):
     model_name="ReferralHistory",
     obj_field=pghistory.ObjForeignKey(related_name="history"),
 )
-class Referral(models.Model):
+class Referral(ChoiceDisplay, models.Model):
     class Origin(models.TextChoices):
         INCIDENT = "incident", _("Police incident")
         PATROL_VISIT = "patrol_visit", _("Community policing visit")
@@ -273,10 +302,16 @@ class Referral(models.Model):
         indexes = [
             # Triage queue: open referrals of a team by level then due time.
             models.Index(
-                fields=["team", "level", "ack_due_at"],
-                condition=Q(status__in=["submitted", "acknowledged", "accepted", "in_progress"]),
+                fields=["team", "level", "ack_due_at", "id"],
+                condition=Q(status__in=["submitted", "acknowledged", "accepted", "in_progress", "returned"]),
                 name="referral_open_queue_idx",
             ),
+            # Lists newest first (the referral list, the API): everyone's, a team's.
+            models.Index(fields=["-filed_at", "-id"], name="referral_filed_idx"),
+            models.Index(fields=["team", "-filed_at", "-id"], name="referral_team_filed_idx"),
+            models.Index(fields=["referring_station", "-filed_at", "-id"], name="referral_station_filed_idx"),
+            # Covers the officer's referrals filed at another station (the visibility rule's first read).
+            models.Index(fields=["referring_officer", "referring_station"], name="referral_officer_station_idx"),
             models.Index(fields=["referring_officer", "-updated_at"], name="referral_officer_idx"),
             models.Index(fields=["referring_station", "-updated_at"], name="referral_station_idx"),
             models.Index(
@@ -293,6 +328,11 @@ class Referral(models.Model):
                 name="referral_intake_idx",
             ),
             models.Index(fields=["household", "filed_at"], name="referral_household_idx"),
+            # The summary's refresh: referrals changed since (a period's filings use referral_filed_idx).
+            models.Index(fields=["updated_at"], name="referral_updated_idx"),
+            # Deadlines passed in a period; those still waiting for acknowledgement (overdue now).
+            models.Index(fields=["ack_due_at"], name="referral_ack_due_idx"),
+            models.Index(fields=["ack_due_at"], condition=Q(status="submitted"), name="referral_awaiting_ack_idx"),
         ]
 
     def __str__(self):

@@ -5,12 +5,14 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import assign_perm
 
+from accounts import request_cache
 from accounts.models import Organization, User
 from referrals import policy
 from referrals.models import (
     CaseNote,
     Referral,
 )
+from referrals.models.referral import grants_key
 from referrals.services._base import Kind, _notify, _record, _referrers, _require_text
 
 
@@ -43,6 +45,7 @@ def share_with_worker(*, actor: User, referral: Referral, worker: User) -> None:
     if not (worker.is_active and worker.is_social_worker and (agency is None or agency.contains(worker.organization))):
         raise ValidationError({"worker": _("Choose an active social worker of the same agency.")})
     assign_perm("referrals.view_referral", worker, referral)
+    request_cache.forget(grants_key(worker))
     _record(
         referral, Kind.ASSIGNED, actor, note=_("shared with %(name)s") % {"name": worker.get_full_name()}, shared=False
     )

@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from accounts import request_cache
 from accounts.directory import supervisors_of
 from accounts.models import User
 from referrals.models import (
@@ -10,6 +11,7 @@ from referrals.models import (
     Referral,
     ReferralUserObjectPermission,
 )
+from referrals.models.referral import grants_key
 from referrals.services._base import Kind, _notify, _record, _save
 
 
@@ -38,6 +40,7 @@ def worker_moved(*, worker: User) -> list[Referral]:
         .select_related("team")
     )
     ReferralUserObjectPermission.objects.filter(user=worker).delete()
+    request_cache.forget(grants_key(worker))
     return _flag_for_reassignment(cases)
 
 

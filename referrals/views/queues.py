@@ -14,6 +14,7 @@ from accounts.access_log import log_access, log_search
 from accounts.exports import table_response
 from accounts.models import AccessLog, Organization
 from accounts.visibility import require_role
+from config.routers import is_export, replica_reads
 from referrals import forms, selectors, services
 from referrals.filters import ReferralListFilters
 from referrals.models import (
@@ -27,10 +28,11 @@ from referrals.views._base import R, _decorate_rows, _messages_of, _page, _query
 
 
 @login_required
+@replica_reads(when=is_export)  # the CSV/XLSX download only; the page itself lists what was just done
 def my_referrals(request):
     require_role(request.user, R.OFFICER)
     qs = selectors.my_referrals(request.user)
-    filters = forms.QueueFilterForm(request.GET or None)
+    filters = forms.QueueFilterForm(request.GET or None, user=request.user)
     qs = filters.apply(qs) if request.GET else qs
     if request.GET.get("format") in ("csv", "xlsx"):
         return _export(request, qs, "my-referrals")
@@ -57,6 +59,7 @@ def _queue_teams(user):
 
 
 @login_required
+@replica_reads(when=is_export)  # the CSV/XLSX download only; the page itself lists what was just done
 def queue(request):
     require_role(request.user, R.SOCIAL_WORKER, R.SUPERVISOR)
     if request.user.is_police:
@@ -64,7 +67,7 @@ def queue(request):
     teams = list(_queue_teams(request.user).order_by("name"))
     team = _chosen_team(request, teams)
     qs = selectors.team_queue(request.user, [team.pk] if team else [t.pk for t in teams])
-    filters = forms.QueueFilterForm(request.GET or None)
+    filters = forms.QueueFilterForm(request.GET or None, user=request.user)
     qs = filters.apply(qs)
     if request.GET.get("format") in ("csv", "xlsx"):
         return _export(request, qs, "triage-queue")
@@ -183,6 +186,7 @@ def _visible_escalation(user, pk, visible):
 
 
 @login_required
+@replica_reads
 def search(request):
     form = forms.SearchForm(request.GET or None)
     filters = ReferralListFilters(request.GET or None, user=request.user)

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
+from accounts.models.display import ChoiceDisplay
 from accounts.querysets import VisibleQuerySet
 from referrals.models import Person, Referral
 
@@ -85,7 +86,7 @@ class HazardEventQuerySet(VisibleQuerySet):
         return self.filter(rule)
 
 
-class HazardEvent(models.Model):
+class HazardEvent(ChoiceDisplay, models.Model):
     reference = models.CharField(_("reference"), max_length=20, unique=True)
     worker = models.ForeignKey(
         settings.AUTH_USER_MODEL,

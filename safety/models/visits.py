@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
+from accounts.models.display import ChoiceDisplay
 from accounts.querysets import VisibleQuerySet
 from referrals.models import Referral
 from safety.models.events import FollowUpItem, HazardEvent, _social_work_only
@@ -29,7 +30,7 @@ class VisitQuerySet(VisibleQuerySet):
         return self.filter(Q(referral__in=referrals) | Q(workers=user)).distinct()
 
 
-class HomeVisit(models.Model):
+class HomeVisit(ChoiceDisplay, models.Model):
     class Status(models.TextChoices):
         PLANNED = "planned", _("Planned")
         STARTED = "started", _("In progress")
@@ -131,7 +132,7 @@ class EscortQuerySet(VisibleQuerySet):
         return self.filter(visit__in=HomeVisit.objects.visible_to(user).values("pk"))
 
 
-class EscortRequest(models.Model):
+class EscortRequest(ChoiceDisplay, models.Model):
     class Status(models.TextChoices):
         REQUESTED = "requested", _("Requested")
         ACCEPTED = "accepted", _("Accepted")
@@ -195,7 +196,7 @@ class AlertQuerySet(VisibleQuerySet):
         return self.filter(Q(recipients=user) | Q(visit__in=visits)).exclude(visit__in=own_visits).distinct()
 
 
-class SafetyAlert(models.Model):
+class SafetyAlert(ChoiceDisplay, models.Model):
     """One alert step; unique per visit, kind and level so a step is raised exactly once."""
 
     class Kind(models.TextChoices):
