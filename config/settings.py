@@ -138,7 +138,8 @@ if env("DATABASE_REPLICA_URL", default=""):
 
         raise ImproperlyConfigured("DATABASE_REPLICA_URL must name the same kind of database as DATABASE_URL.")
     # The same connection handling as the primary (reuse, health checks, options); only where it is differs.
-    for _key in ("ATOMIC_REQUESTS", "CONN_MAX_AGE", "CONN_HEALTH_CHECKS"):
+    # DISABLE_SERVER_SIDE_CURSORS: the exports' .iterator() read here, behind the same pooler (DATABASE_POOLING).
+    for _key in ("ATOMIC_REQUESTS", "CONN_MAX_AGE", "CONN_HEALTH_CHECKS", "DISABLE_SERVER_SIDE_CURSORS"):
         if _key in DATABASES["default"]:
             _replica[_key] = DATABASES["default"][_key]
     _replica["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), **_replica.get("OPTIONS", {})}

@@ -143,7 +143,7 @@ def test_no_session_level_statement_in_the_source():
 def test_transaction_pooling_settings():
     """No server-side cursors and no prepared statements when DATABASE_POOLING=transaction."""
     code = (
-        "import json; from django.conf import settings as s; d = s.DATABASES['default']; "
+        "import json, os; from django.conf import settings as s; d = s.DATABASES[os.environ.get('ALIAS', 'default')]; "
         "o = d.get('OPTIONS', {}); "
         "print(json.dumps([d.get('DISABLE_SERVER_SIDE_CURSORS'), o.get('prepare_threshold', 'unset')]))"
     )
@@ -161,3 +161,5 @@ def test_transaction_pooling_settings():
 
     assert read(DATABASE_POOLING="transaction") == [True, None]
     assert read() == [None, "unset"]
+    replica = {"DATABASE_POOLING": "transaction", "DATABASE_REPLICA_URL": "postgres://u@127.0.0.1:6433/db"}
+    assert read(**replica, ALIAS="replica") == [True, None]
