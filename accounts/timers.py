@@ -2,7 +2,7 @@
 
 Deadlines are database columns; each app registers a ``Sweep`` that fires what
 is due under ``hooks.TIMERS`` in its ``hooks.py``. Celery beat runs them every
-minute; ``manage.py run_timers`` runs the same functions in a loop for the
+TIMER_SWEEP_INTERVAL seconds (20); ``manage.py run_timers`` runs the same functions in a loop for the
 embedded setup.
 """
 
@@ -38,7 +38,7 @@ def run_all(now=None):
         error = ""
         try:
             results[sweep.name] = sweep.run(now or timezone.now())
-        except Exception as exc:  # noqa: BLE001 - recorded for the health page, retried next minute
+        except Exception as exc:  # noqa: BLE001 - recorded for the health page, retried at the next sweep
             log.exception("timer sweep %s failed", sweep.name)
             error = f"{type(exc).__name__}: {exc}"[:1000]
             results[sweep.name] = None

@@ -53,7 +53,7 @@ ENV = {
     "EMAIL_URL": "dummymail://",
     "TIMER_SWEEP_INTERVAL": "3600",
 }
-SWEEP_INTERVAL = 10  # seconds, for the hung-mail drills (production: TIMER_SWEEP_INTERVAL, 60)
+SWEEP_INTERVAL = 10  # seconds, for the hung-mail drills (production: TIMER_SWEEP_INTERVAL, 20)
 ON_TIME = SWEEP_INTERVAL + 1  # a deadline waits at most one interval for the next sweep, plus the sweep itself
 
 

@@ -14,7 +14,8 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     "sweep-timers": {
         "task": "accounts.tasks.sweep_timers",
-        "schedule": float(os.environ.get("TIMER_SWEEP_INTERVAL", "60")),
+        # Default as in settings.TIMER_SWEEP_INTERVAL (why 20 s: see there).
+        "schedule": float(os.environ.get("TIMER_SWEEP_INTERVAL", "20")),
     },
     "apply-retention": {
         "task": "accounts.tasks.apply_retention",

@@ -114,7 +114,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # picked up again without manual action.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-else:
+# DATABASE_POOLING=transaction: DATABASE_URL points at PgBouncer in transaction mode, where consecutive
+# transactions of one client may run on different server connections. Nothing may outlive a transaction:
+# no server-side cursors (.iterator() would DECLARE ... WITH HOLD on one server and FETCH on another) and
+# no prepared statements (PgBouncer 1.18 does not carry them). The database also needs `ALTER DATABASE …
+# SET timezone TO 'UTC'`, so Django has no session-level time zone to set on connect.
+DATABASE_POOLING = env("DATABASE_POOLING", default="")
+if DATABASE_POOLING not in ("", "session", "transaction"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"DATABASE_POOLING must be empty, 'session' or 'transaction', not {DATABASE_POOLING!r}")
+if DATABASE_POOLING == "transaction" and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 # A streaming replica of the primary (config/routers.py): the dashboards, the search page and the
 # exports may read from it. Unset → one database, no router, no routing middleware.
@@ -125,7 +138,8 @@ if env("DATABASE_REPLICA_URL", default=""):
 
         raise ImproperlyConfigured("DATABASE_REPLICA_URL must name the same kind of database as DATABASE_URL.")
     # The same connection handling as the primary (reuse, health checks, options); only where it is differs.
-    for _key in ("ATOMIC_REQUESTS", "CONN_MAX_AGE", "CONN_HEALTH_CHECKS"):
+    # DISABLE_SERVER_SIDE_CURSORS: the exports' .iterator() read here, behind the same pooler (DATABASE_POOLING).
+    for _key in ("ATOMIC_REQUESTS", "CONN_MAX_AGE", "CONN_HEALTH_CHECKS", "DISABLE_SERVER_SIDE_CURSORS"):
         if _key in DATABASES["default"]:
             _replica[_key] = DATABASES["default"][_key]
     _replica["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), **_replica.get("OPTIONS", {})}
@@ -175,8 +189,12 @@ CELERY_TASK_ROUTES = {
     "accounts.tasks.deliver_pending_sms": {"queue": "email"},
     "accounts.tasks.send_push": {"queue": "email"},
 }
-# How often the timer sweep runs (seconds); the sweep itself is idempotent.
-TIMER_SWEEP_INTERVAL = env.int("TIMER_SWEEP_INTERVAL", default=60)
+# How often the timer sweep runs (seconds); the sweep itself is idempotent. A deadline waits up to one
+# interval plus the sweep's own time; if a worker dies in the middle of a sweep, its unfired steps wait
+# for the next one, so up to two intervals. 20 s keeps even that under the 60 s escalation target
+# (scripts/scale-drill measured p99 82 s at 60 s with a worker killed mid-sweep); an idle sweep is a
+# few indexed queries.
+TIMER_SWEEP_INTERVAL = env.int("TIMER_SWEEP_INTERVAL", default=20)
 
 # --- Authentication and security ------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
