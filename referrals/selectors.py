@@ -22,7 +22,8 @@ from referrals.models import (
 )
 
 LIST_RELATED = ("team", "referring_station", "assigned_worker", "referring_officer")
-REFERENCE_RE = re.compile(r"^R-\d{4}-\d{1,6}$", re.IGNORECASE)
+# Six digits at least: the counter pads to six and grows past them (accounts/references.py).
+REFERENCE_RE = re.compile(r"^R-\d{4}-\d{1,9}$", re.IGNORECASE)
 SUGGESTION_WINDOW = timedelta(days=30)
 
 
@@ -76,25 +77,46 @@ def needs_reassignment(user):
 ID_NUMBER_RE = re.compile(r"[A-Za-z]\d{9}|[A-Za-z]{1,2}\d{6}\(?[0-9A]\)?")
 
 
+MATCH_CAP = 1000  # visible referrals a search gathers at most: the page says "1000+" past that
+KEY_CAP = 2000  # persons or households one term may match and still be looked up by id
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    referrals: object  # the visible matches, newest first (at most MATCH_CAP)
+    more: bool  # more than MATCH_CAP visible referrals match
+
+
 def search(user, text):
     """Reference, name, phone, ID number (exact) or address fragment, within what ``user`` may see.
 
     When the whole text finds nothing, each word is matched on its own and every word must match
     (a name's beginning, an address part), so "王 100號" finds 王大明 at No. 100.
     """
+    return search_results(user, text).referrals
+
+
+def search_results(user, text):
+    """``search`` with whether more than MATCH_CAP referrals matched.
+
+    Matches are gathered as ids, at most MATCH_CAP of them, so the page and its count read a short
+    list by primary key. A term matching more than KEY_CAP persons or households (a common surname,
+    a road) narrows nothing on its own: the other words are matched first and it is checked on their
+    few referrals; only when every word is that common is it matched in SQL over the visible ones.
+    """
     text = (text or "").strip()[:100]
     qs = visible_referrals(user)
     if not text:
-        return qs.none()
+        return SearchResult(qs.none(), more=False)
     if REFERENCE_RE.match(text):
-        return qs.filter(reference__iexact=text)
-    exact = qs.filter(_referrals_matching(text, whole=True)).order_by("-filed_at")
+        # References are issued upper case; an exact match reads the unique index.
+        return SearchResult(qs.filter(reference=text.upper()), more=False)
+    ids = _visible_ids(qs, text, whole=True)
     words = text.split()[:6]
-    if len(words) < 2 or _is_phone(text) or exact.exists():
-        return exact
-    for word in words:
-        qs = qs.filter(_referrals_matching(word, whole=False))
-    return qs.order_by("-filed_at")
+    if not ids and len(words) >= 2 and not _is_phone(text):
+        ids = _visible_ids_of_words(qs, words)
+    found = qs.filter(pk__in=ids[:MATCH_CAP]).order_by("-filed_at", "-id")
+    return SearchResult(found, more=len(ids) > MATCH_CAP)
 
 
 def listed(user):
@@ -107,22 +129,29 @@ def _is_phone(text):
     return len(digits) >= 6 and len(digits) >= len(re.sub(r"[\s()+-]", "", text)) - 1
 
 
-def _referrals_matching(word, *, whole):
-    """A filter for referrals with a person or household matching ``word``: the whole name when
-    ``whole``, else a name's beginning (a surname). Person links are read from the link table so
-    the referrals table is reached by primary key, never scanned."""
+def _person_condition(word, *, whole):
+    """What a person must match for ``word``, and the address key a household must contain ("" for none)."""
     if ID_NUMBER_RE.fullmatch(word):
-        return _linked_to(Person.objects.filter(id_number_key=id_number_hash(word)))
+        return Q(id_number_key=id_number_hash(word)), ""
     if _is_phone(word):
-        return _linked_to(Person.objects.filter(phone_key=normalise_phone(word)))
+        return Q(phone_key=normalise_phone(word)), ""
     person_match = Q(pk__in=[])
     name_key = normalise_name(word)
     if name_key and not name_key.isdigit():
         person_match |= Q(name_key=name_key) if whole else Q(name_key__startswith=name_key)
     address_key = normalise_address(word)
     if len(address_key) < (3 if whole else 2):
+        return person_match, ""
+    return person_match | Q(address_key__contains=address_key), address_key
+
+
+def _referrals_matching(word, *, whole):
+    """A filter for referrals with a person or household matching ``word``: the whole name when
+    ``whole``, else a name's beginning (a surname). Person links are read from the link table so
+    the referrals table is reached by primary key, never scanned."""
+    person_match, address_key = _person_condition(word, whole=whole)
+    if not address_key:
         return _linked_to(Person.objects.filter(person_match))
-    person_match |= Q(address_key__contains=address_key)
     households = Household.objects.filter(address_key__contains=address_key).values("pk")
     at_address = Referral.objects.filter(household__in=households).order_by().values("pk")
     return _linked_to(Person.objects.filter(person_match), union=at_address)
@@ -131,6 +160,71 @@ def _referrals_matching(word, *, whole):
 def _linked_to(people, union=None):
     ids = ReferralPerson.objects.filter(person__in=people.values("pk")).order_by().values("referral_id")
     return Q(pk__in=ids if union is None else ids.union(union))
+
+
+def _referral_ids(word, *, whole):
+    """Ids of the referrals (visible or not) of the persons and households matching ``word``, or None
+    when more than KEY_CAP persons or households match: too common to look up by id."""
+    person_match, address_key = _person_condition(word, whole=whole)
+    persons = list(Person.objects.filter(person_match).values_list("pk", flat=True)[: KEY_CAP + 1])
+    households = []
+    if address_key:
+        households = list(
+            Household.objects.filter(address_key__contains=address_key).values_list("pk", flat=True)[: KEY_CAP + 1]
+        )
+    if len(persons) > KEY_CAP or len(households) > KEY_CAP:
+        return None
+    ids = set(ReferralPerson.objects.filter(person__in=persons).values_list("referral_id", flat=True))
+    if households:
+        ids.update(Referral.objects.filter(household__in=households).values_list("pk", flat=True))
+    return ids
+
+
+def _matching_among(ids, word):
+    """Those of the referrals ``ids`` with a person or household matching ``word`` (a name's
+    beginning or an address part), read through the few referrals rather than the word's matches."""
+    person_match, address_key = _person_condition(word, whole=False)
+    links = list(ReferralPerson.objects.filter(referral__in=ids).values_list("referral_id", "person_id"))
+    people = set(Person.objects.filter(person_match, pk__in={p for _, p in links}).values_list("pk", flat=True))
+    found = {r for r, p in links if p in people}
+    if address_key:
+        homes = list(Referral.objects.filter(pk__in=ids, household__isnull=False).values_list("pk", "household_id"))
+        at = set(
+            Household.objects.filter(address_key__contains=address_key, pk__in={h for _, h in homes}).values_list(
+                "pk", flat=True
+            )
+        )
+        found |= {r for r, h in homes if h in at}
+    return found
+
+
+def _newest_first(qs, condition):
+    return list(qs.filter(condition).order_by("-filed_at", "-id").values_list("pk", flat=True)[: MATCH_CAP + 1])
+
+
+def _visible_ids(qs, word, *, whole):
+    """The visible referrals matching ``word``, newest first, at most MATCH_CAP + 1."""
+    ids = _referral_ids(word, whole=whole)
+    if ids is None:
+        return _newest_first(qs, _referrals_matching(word, whole=whole))
+    return _newest_first(qs, Q(pk__in=ids)) if ids else []
+
+
+def _visible_ids_of_words(qs, words):
+    """The visible referrals every word matches: the words that match few records give the
+    candidates, the common ones are checked on those."""
+    found = {word: _referral_ids(word, whole=False) for word in words}
+    narrowing = [ids for ids in found.values() if ids is not None]
+    if not narrowing:
+        condition = Q()
+        for word in words:
+            condition &= _referrals_matching(word, whole=False)
+        return _newest_first(qs, condition)
+    candidates = set.intersection(*narrowing)
+    for word, ids in found.items():
+        if ids is None and candidates:
+            candidates = _matching_among(candidates, word)
+    return _newest_first(qs, Q(pk__in=candidates)) if candidates else []
 
 
 def _match_filters(people, address=""):

@@ -190,13 +190,22 @@ def _visible_escalation(user, pk, visible):
 def search(request):
     form = forms.SearchForm(request.GET or None)
     filters = ReferralListFilters(request.GET or None, user=request.user)
-    results = None
+    results, more = None, False
     if form.is_valid() and (form.cleaned_data["q"] or filters.is_active()):
         term = form.cleaned_data["q"] or _query_without_page(request)
-        found = selectors.search(request.user, term) if form.cleaned_data["q"] else selectors.listed(request.user)
-        results = _page(request, filters.apply(found))
-        log_search(request, term, results.paginator.count)
-    context = {"form": form, "filters": filters, "page": results, "query": _query_without_page(request)}
+        if form.cleaned_data["q"]:
+            found = selectors.search_results(request.user, term)
+            results, more = _page(request, filters.apply(found.referrals)), found.more
+        else:
+            results = _page(request, filters.apply(selectors.listed(request.user)))
+        log_search(request, term, f"{results.paginator.count}+" if more else results.paginator.count)
+    context = {
+        "form": form,
+        "filters": filters,
+        "page": results,
+        "more": more,
+        "query": _query_without_page(request),
+    }
     return render(request, "referrals/search.html", context)
 
 
