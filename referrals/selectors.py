@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from referrals.models import (
@@ -198,6 +198,18 @@ def _matching_among(ids, word):
     return found
 
 
+def _referrals_matching_each(word, *, whole):
+    """A per-referral test of ``word`` (its persons, its household): for a word too common to
+    gather, checked while the visible referrals are walked newest first until enough match."""
+    person_match, address_key = _person_condition(word, whole=whole)
+    people = Person.objects.filter(person_match, referral_links__referral=OuterRef("pk"))
+    condition = Exists(people)
+    if address_key:
+        # A join, not a subquery: the planner hashes a subquery's 100,000 households before the walk.
+        condition |= Q(household__address_key__contains=address_key)
+    return condition
+
+
 def _newest_first(qs, condition):
     return list(qs.filter(condition).order_by("-filed_at", "-id").values_list("pk", flat=True)[: MATCH_CAP + 1])
 
@@ -206,7 +218,7 @@ def _visible_ids(qs, word, *, whole):
     """The visible referrals matching ``word``, newest first, at most MATCH_CAP + 1."""
     ids = _referral_ids(word, whole=whole)
     if ids is None:
-        return _newest_first(qs, _referrals_matching(word, whole=whole))
+        return _newest_first(qs, _referrals_matching_each(word, whole=whole))
     return _newest_first(qs, Q(pk__in=ids)) if ids else []
 
 
@@ -218,7 +230,7 @@ def _visible_ids_of_words(qs, words):
     if not narrowing:
         condition = Q()
         for word in words:
-            condition &= _referrals_matching(word, whole=False)
+            condition &= _referrals_matching_each(word, whole=False)
         return _newest_first(qs, condition)
     candidates = set.intersection(*narrowing)
     for word, ids in found.items():
