@@ -135,7 +135,9 @@ class ReferralListFilters(forms.Form):
     station = forms.ModelChoiceField(
         label=_("Station"), queryset=Organization.objects.none(), required=False, widget=FilterSelect
     )
-    team = forms.ModelChoiceField(label=_("Team"), queryset=Organization.objects.none(), required=False, widget=FilterSelect)
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Organization.objects.none(), required=False, widget=FilterSelect
+    )
     category = forms.ChoiceField(
         label=_("Category"), required=False, choices=[("", _("All"))] + list(Category.choices), widget=FilterSelect
     )
