@@ -84,7 +84,28 @@ KEY_CAP = 2000  # persons or households one term may match and still be looked u
 @dataclass(frozen=True)
 class SearchResult:
     referrals: object  # the visible matches, newest first (at most MATCH_CAP)
+    ids: list  # their ids in that order
     more: bool  # more than MATCH_CAP visible referrals match
+
+
+class ReferralsByIds:
+    """The referrals of ``ids`` in that order, read a page at a time: a paginator counts the list and
+    fetches only the page's rows (a condition of a thousand ids costs the planner more than the rows)."""
+
+    def __init__(self, queryset, ids):
+        self.queryset, self.ids = queryset, ids
+
+    def count(self):
+        return len(self.ids)
+
+    def __len__(self):
+        return len(self.ids)
+
+    def __getitem__(self, index):
+        wanted = self.ids[index] if isinstance(index, slice) else [self.ids[index]]
+        rows = {r.pk: r for r in self.queryset.filter(pk__in=wanted)}
+        found = [rows[pk] for pk in wanted if pk in rows]
+        return found if isinstance(index, slice) else found[0]
 
 
 def search(user, text):
@@ -97,7 +118,7 @@ def search(user, text):
 
 
 def search_results(user, text):
-    """``search`` with whether more than MATCH_CAP referrals matched.
+    """``search`` with the matches' ids and whether more than MATCH_CAP referrals matched.
 
     Matches are gathered as ids, at most MATCH_CAP of them, so the page and its count read a short
     list by primary key. A term matching more than KEY_CAP persons or households (a common surname,
@@ -107,16 +128,18 @@ def search_results(user, text):
     text = (text or "").strip()[:100]
     qs = visible_referrals(user)
     if not text:
-        return SearchResult(qs.none(), more=False)
-    if REFERENCE_RE.match(text):
+        ids = []
+    elif REFERENCE_RE.match(text):
         # References are issued upper case; an exact match reads the unique index.
-        return SearchResult(qs.filter(reference=text.upper()), more=False)
-    ids = _visible_ids(qs, text, whole=True)
-    words = text.split()[:6]
-    if not ids and len(words) >= 2 and not _is_phone(text):
-        ids = _visible_ids_of_words(qs, words)
-    found = qs.filter(pk__in=ids[:MATCH_CAP]).order_by("-filed_at", "-id")
-    return SearchResult(found, more=len(ids) > MATCH_CAP)
+        ids = list(qs.filter(reference=text.upper()).values_list("pk", flat=True))
+    else:
+        ids = _visible_ids(qs, text, whole=True)
+        words = text.split()[:6]
+        if not ids and len(words) >= 2 and not _is_phone(text):
+            ids = _visible_ids_of_words(qs, words)
+    shown = ids[:MATCH_CAP]
+    found = qs.filter(pk__in=shown).order_by("-filed_at", "-id") if shown else qs.none()
+    return SearchResult(found, ids=shown, more=len(ids) > MATCH_CAP)
 
 
 def listed(user):

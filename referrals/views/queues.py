@@ -195,7 +195,13 @@ def search(request):
         term = form.cleaned_data["q"] or _query_without_page(request)
         if form.cleaned_data["q"]:
             found = selectors.search_results(request.user, term)
-            results, more = _page(request, filters.apply(found.referrals)), found.more
+            # Without filters the page reads its rows by the matches' ids, in their order.
+            matches = (
+                filters.apply(found.referrals)
+                if filters.is_active()
+                else selectors.ReferralsByIds(selectors.visible_referrals(request.user), found.ids)
+            )
+            results, more = _page(request, matches), found.more
         else:
             results = _page(request, filters.apply(selectors.listed(request.user)))
         log_search(request, term, f"{results.paginator.count}+" if more else results.paginator.count)

@@ -66,3 +66,18 @@ def test_a_common_word_finds_only_what_the_viewer_may_see(world, client, monkeyp
     _file(world, "Wang Daming", "No. 100, Xinyi Rd.")
     client.force_login(f.SocialWorkerFactory())
     assert _found(client, "Wang") == set() and _found(client, "Wang 100") == set()
+
+
+def test_results_page_newest_first_and_filters_narrow_them(world, client, monkeypatch):
+    from referrals.views import _base
+
+    monkeypatch.setattr(_base, "PAGE_SIZE", 2)
+    filed = [_file(world, f"Lin {n}", "No. 9, Songjiang Rd.") for n in range(3)]
+    Referral.objects.filter(pk=filed[0].pk).update(category="elderly")
+    client.force_login(world.worker)
+    first = client.get(SEARCH, {"q": "Songjiang"}).context["page"]
+    second = client.get(SEARCH, {"q": "Songjiang", "page": 2}).context["page"]
+    assert [r.pk for r in first.object_list] == [filed[2].pk, filed[1].pk]
+    assert [r.pk for r in second.object_list] == [filed[0].pk] and first.paginator.count == 3
+    narrowed = client.get(SEARCH, {"q": "Songjiang", "category": "elderly"}).context["page"]
+    assert [r.pk for r in narrowed.object_list] == [filed[0].pk]
