@@ -103,9 +103,14 @@ class ReferralsByIds:
 
     def __getitem__(self, index):
         wanted = self.ids[index] if isinstance(index, slice) else [self.ids[index]]
-        rows = {r.pk: r for r in self.queryset.filter(pk__in=wanted)}
+        rows = {r.pk: r for r in self.queryset.filter(pk__in=wanted)} if wanted else {}
         found = [rows[pk] for pk in wanted if pk in rows]
         return found if isinstance(index, slice) else found[0]
+
+
+def search_rows(user, ids):
+    """The search page's rows for ``ids``: its table shows the team alone of the relations."""
+    return ReferralsByIds(Referral.objects.visible_to(user).select_related("team"), ids)
 
 
 def search(user, text):
@@ -190,17 +195,20 @@ def _referral_ids(word, *, whole):
     when more than KEY_CAP persons or households match: too common to look up by id."""
     person_match, address_key = _person_condition(word, whole=whole)
     persons = list(Person.objects.filter(person_match).values_list("pk", flat=True)[: KEY_CAP + 1])
+    if len(persons) > KEY_CAP:
+        return None
     households = []
     if address_key:
         households = list(
             Household.objects.filter(address_key__contains=address_key).values_list("pk", flat=True)[: KEY_CAP + 1]
         )
-    if len(persons) > KEY_CAP or len(households) > KEY_CAP:
-        return None
-    ids = set(ReferralPerson.objects.filter(person__in=persons).values_list("referral_id", flat=True))
-    if households:
-        ids.update(Referral.objects.filter(household__in=households).values_list("pk", flat=True))
-    return ids
+        if len(households) > KEY_CAP:
+            return None
+    linked = ReferralPerson.objects.filter(person__in=persons).order_by().values_list("referral_id", flat=True)
+    at_address = Referral.objects.filter(household__in=households).order_by().values_list("pk", flat=True)
+    if persons and households:
+        return set(linked.union(at_address))
+    return set(linked if persons else at_address if households else ())
 
 
 def _matching_among(ids, word):

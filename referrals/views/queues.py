@@ -199,7 +199,7 @@ def search(request):
             matches = (
                 filters.apply(found.referrals)
                 if filters.is_active()
-                else selectors.ReferralsByIds(selectors.visible_referrals(request.user), found.ids)
+                else selectors.search_rows(request.user, found.ids)
             )
             results, more = _page(request, matches), found.more
         else:
