@@ -4,6 +4,7 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.db import OperationalError, connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -79,6 +80,7 @@ ID_NUMBER_RE = re.compile(r"[A-Za-z]\d{9}|[A-Za-z]{1,2}\d{6}\(?[0-9A]\)?")
 
 MATCH_CAP = 1000  # visible referrals a search gathers at most: the page says "1000+" past that
 KEY_CAP = 2000  # persons or households one term may match and still be looked up by id
+WALK_BUDGET_MS = 150  # how long the visible referrals may be walked for words that are all common
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,11 @@ class SearchResult:
     referrals: object  # the visible matches, newest first (at most MATCH_CAP)
     ids: list  # their ids in that order
     more: bool  # more than MATCH_CAP visible referrals match
+    too_broad: bool = False  # every word too common or too short, and the walk ran out of time
+
+
+class _TooBroad(Exception):
+    pass
 
 
 class ReferralsByIds:
@@ -138,10 +145,13 @@ def search_results(user, text):
         # References are issued upper case; an exact match reads the unique index.
         ids = list(qs.filter(reference=text.upper()).values_list("pk", flat=True))
     else:
-        ids = _visible_ids(qs, text, whole=True)
-        words = text.split()[:6]
-        if not ids and len(words) >= 2 and not _is_phone(text):
-            ids = _visible_ids_of_words(qs, words)
+        try:
+            ids = _visible_ids(qs, text, whole=True)
+            words = text.split()[:6]
+            if not ids and len(words) >= 2 and not _is_phone(text):
+                ids = _visible_ids_of_words(qs, words)
+        except _TooBroad:
+            return SearchResult(qs.none(), ids=[], more=False, too_broad=True)
     shown = ids[:MATCH_CAP]
     found = qs.filter(pk__in=shown).order_by("-filed_at", "-id") if shown else qs.none()
     return SearchResult(found, ids=shown, more=len(ids) > MATCH_CAP)
@@ -194,6 +204,8 @@ def _referral_ids(word, *, whole):
     """Ids of the referrals (visible or not) of the persons and households matching ``word``, or None
     when more than KEY_CAP persons or households match: too common to look up by id."""
     person_match, address_key = _person_condition(word, whole=whole)
+    if 0 < len(address_key) < 3:
+        return None  # a trigram index needs three characters: shorter is a scan of every address
     persons = list(Person.objects.filter(person_match).values_list("pk", flat=True)[: KEY_CAP + 1])
     if len(persons) > KEY_CAP:
         return None
@@ -245,11 +257,29 @@ def _newest_first(qs, condition):
     return list(qs.filter(condition).order_by("-filed_at", "-id").values_list("pk", flat=True)[: MATCH_CAP + 1])
 
 
+def _walk(qs, condition):
+    """``_newest_first`` for a condition no index answers: the visible referrals are read newest
+    first until enough match, which is quick when matches are many and can take long when they are
+    few; on PostgreSQL it gets WALK_BUDGET_MS and the search is said to be too broad past that."""
+    if connection.vendor != "postgresql":
+        return _newest_first(qs, condition)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('statement_timeout')")
+            before = cursor.fetchone()[0]
+            cursor.execute("SELECT set_config('statement_timeout', %s, true)", [str(WALK_BUDGET_MS)])
+            ids = _newest_first(qs, condition)
+            cursor.execute("SELECT set_config('statement_timeout', %s, true)", [before])
+            return ids
+    except OperationalError as cancelled:  # the budget ran out (a cancelled statement rolls the setting back)
+        raise _TooBroad from cancelled
+
+
 def _visible_ids(qs, word, *, whole):
     """The visible referrals matching ``word``, newest first, at most MATCH_CAP + 1."""
     ids = _referral_ids(word, whole=whole)
     if ids is None:
-        return _newest_first(qs, _referrals_matching_each(word, whole=whole))
+        return _walk(qs, _referrals_matching_each(word, whole=whole))
     return _newest_first(qs, Q(pk__in=ids)) if ids else []
 
 
@@ -262,7 +292,7 @@ def _visible_ids_of_words(qs, words):
         condition = Q()
         for word in words:
             condition &= _referrals_matching_each(word, whole=False)
-        return _newest_first(qs, condition)
+        return _walk(qs, condition)
     candidates = set.intersection(*narrowing)
     for word, ids in found.items():
         if ids is None and candidates:

@@ -190,7 +190,7 @@ def _visible_escalation(user, pk, visible):
 def search(request):
     form = forms.SearchForm(request.GET or None)
     filters = ReferralListFilters(request.GET or None, user=request.user)
-    results, more = None, False
+    results, more, too_broad = None, False, False
     if form.is_valid() and (form.cleaned_data["q"] or filters.is_active()):
         term = form.cleaned_data["q"] or _query_without_page(request)
         if form.cleaned_data["q"]:
@@ -201,15 +201,17 @@ def search(request):
                 if filters.is_active()
                 else selectors.search_rows(request.user, found.ids)
             )
-            results, more = _page(request, matches), found.more
+            results, more, too_broad = _page(request, matches), found.more, found.too_broad
         else:
             results = _page(request, filters.apply(selectors.listed(request.user)))
-        log_search(request, term, f"{results.paginator.count}+" if more else results.paginator.count)
+        count = results.paginator.count
+        log_search(request, term, "too-broad" if too_broad else f"{count}+" if more else count)
     context = {
         "form": form,
         "filters": filters,
         "page": results,
         "more": more,
+        "too_broad": too_broad,
         "query": _query_without_page(request),
     }
     return render(request, "referrals/search.html", context)

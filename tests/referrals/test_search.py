@@ -81,3 +81,40 @@ def test_results_page_newest_first_and_filters_narrow_them(world, client, monkey
     assert [r.pk for r in second.object_list] == [filed[0].pk] and first.paginator.count == 3
     narrowed = client.get(SEARCH, {"q": "Songjiang", "category": "elderly"}).context["page"]
     assert [r.pk for r in narrowed.object_list] == [filed[0].pk]
+
+
+def _statement_timeout():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.postgres
+def test_a_walk_past_its_budget_says_the_search_is_too_broad(world, client, monkeypatch):
+    """Words all too common (a cap of 0) are matched by walking the visible referrals, within a time
+    budget; here each walk first sleeps past it."""
+    from django.db import connection
+
+    monkeypatch.setattr(selectors, "KEY_CAP", 0)
+    _file(world, "Wang Daming", "No. 100, Xinyi Rd.")
+    client.force_login(world.worker)
+    before = _statement_timeout()
+    assert _found(client, "Wang 100")  # within the budget: found, and the budget is lifted after
+    assert _statement_timeout() == before
+
+    walk = selectors._newest_first
+
+    def slow(qs, condition):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_sleep(0.2)")
+        return walk(qs, condition)
+
+    monkeypatch.setattr(selectors, "_newest_first", slow)
+    monkeypatch.setattr(selectors, "WALK_BUDGET_MS", 50)
+    response = client.get(SEARCH, {"q": "Wang 100"})
+    assert list(response.context["page"].object_list) == []
+    assert 'data-testid="too-broad"' in response.content.decode()
+    assert AccessLog.objects.filter(action="search").order_by("pk").last().detail.endswith("matches=too-broad")
+    assert _statement_timeout() == before
