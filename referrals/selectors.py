@@ -4,9 +4,10 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, connections, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from referrals.models import (
     OPEN_STATUSES,
@@ -109,10 +110,33 @@ class ReferralsByIds:
         return len(self.ids)
 
     def __getitem__(self, index):
-        wanted = self.ids[index] if isinstance(index, slice) else [self.ids[index]]
-        rows = {r.pk: r for r in self.queryset.filter(pk__in=wanted)} if wanted else {}
-        found = [rows[pk] for pk in wanted if pk in rows]
-        return found if isinstance(index, slice) else found[0]
+        if isinstance(index, slice):
+            return _RowsByIds(self.queryset, self.ids[index])
+        return _RowsByIds(self.queryset, [self.ids[index]])[0]
+
+
+class _RowsByIds:
+    """One page's rows, read when first used (as a queryset slice is: while the page renders)."""
+
+    def __init__(self, queryset, ids):
+        self.queryset, self.ids = queryset, ids
+
+    @cached_property
+    def rows(self):
+        found = {r.pk: r for r in self.queryset.filter(pk__in=self.ids)} if self.ids else {}
+        return [found[pk] for pk in self.ids if pk in found]
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self):
+        return len(self.rows)
+
+    def __getitem__(self, index):
+        return self.rows[index]
+
+    def __bool__(self):
+        return bool(self.rows)
 
 
 def search_rows(user, ids):
@@ -261,10 +285,11 @@ def _walk(qs, condition):
     """``_newest_first`` for a condition no index answers: the visible referrals are read newest
     first until enough match, which is quick when matches are many and can take long when they are
     few; on PostgreSQL it gets WALK_BUDGET_MS and the search is said to be too broad past that."""
-    if connection.vendor != "postgresql":
+    alias = qs.db  # the replica on the search page: the budget is set where the walk runs
+    if connections[alias].vendor != "postgresql":
         return _newest_first(qs, condition)
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
+        with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
             cursor.execute("SELECT current_setting('statement_timeout')")
             before = cursor.fetchone()[0]
             cursor.execute("SELECT set_config('statement_timeout', %s, true)", [str(WALK_BUDGET_MS)])
