@@ -4,8 +4,10 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, Q
+from django.db import OperationalError, connections, transaction
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from referrals.models import (
     OPEN_STATUSES,
@@ -22,7 +24,8 @@ from referrals.models import (
 )
 
 LIST_RELATED = ("team", "referring_station", "assigned_worker", "referring_officer")
-REFERENCE_RE = re.compile(r"^R-\d{4}-\d{1,6}$", re.IGNORECASE)
+# Six digits at least: the counter pads to six and grows past them (accounts/references.py).
+REFERENCE_RE = re.compile(r"^R-\d{4}-\d{1,9}$", re.IGNORECASE)
 SUGGESTION_WINDOW = timedelta(days=30)
 
 
@@ -76,25 +79,106 @@ def needs_reassignment(user):
 ID_NUMBER_RE = re.compile(r"[A-Za-z]\d{9}|[A-Za-z]{1,2}\d{6}\(?[0-9A]\)?")
 
 
+MATCH_CAP = 1000  # visible referrals a search gathers at most: the page says "1000+" past that
+KEY_CAP = 2000  # persons or households one term may match and still be looked up by id
+WALK_BUDGET_MS = 150  # how long the visible referrals may be walked for words that are all common
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    referrals: object  # the visible matches, newest first (at most MATCH_CAP)
+    ids: list  # their ids in that order
+    more: bool  # more than MATCH_CAP visible referrals match
+    too_broad: bool = False  # every word too common or too short, and the walk ran out of time
+
+
+class _TooBroad(Exception):
+    pass
+
+
+class ReferralsByIds:
+    """The referrals of ``ids`` in that order, read a page at a time: a paginator counts the list and
+    fetches only the page's rows (a condition of a thousand ids costs the planner more than the rows)."""
+
+    def __init__(self, queryset, ids):
+        self.queryset, self.ids = queryset, ids
+
+    def count(self):
+        return len(self.ids)
+
+    def __len__(self):
+        return len(self.ids)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return _RowsByIds(self.queryset, self.ids[index])
+        return _RowsByIds(self.queryset, [self.ids[index]])[0]
+
+
+class _RowsByIds:
+    """One page's rows, read when first used (as a queryset slice is: while the page renders)."""
+
+    def __init__(self, queryset, ids):
+        self.queryset, self.ids = queryset, ids
+
+    @cached_property
+    def rows(self):
+        found = {r.pk: r for r in self.queryset.filter(pk__in=self.ids)} if self.ids else {}
+        return [found[pk] for pk in self.ids if pk in found]
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self):
+        return len(self.rows)
+
+    def __getitem__(self, index):
+        return self.rows[index]
+
+    def __bool__(self):
+        return bool(self.rows)
+
+
+def search_rows(user, ids):
+    """The search page's rows for ``ids``: its table shows the team alone of the relations."""
+    return ReferralsByIds(Referral.objects.visible_to(user).select_related("team"), ids)
+
+
 def search(user, text):
     """Reference, name, phone, ID number (exact) or address fragment, within what ``user`` may see.
 
     When the whole text finds nothing, each word is matched on its own and every word must match
     (a name's beginning, an address part), so "王 100號" finds 王大明 at No. 100.
     """
+    return search_results(user, text).referrals
+
+
+def search_results(user, text):
+    """``search`` with the matches' ids and whether more than MATCH_CAP referrals matched.
+
+    Matches are gathered as ids, at most MATCH_CAP of them, so the page and its count read a short
+    list by primary key. A term matching more than KEY_CAP persons or households (a common surname,
+    a road) narrows nothing on its own: the other words are matched first and it is checked on their
+    few referrals; only when every word is that common is it matched in SQL over the visible ones.
+    """
     text = (text or "").strip()[:100]
     qs = visible_referrals(user)
     if not text:
-        return qs.none()
-    if REFERENCE_RE.match(text):
-        return qs.filter(reference__iexact=text)
-    exact = qs.filter(_referrals_matching(text, whole=True)).order_by("-filed_at")
-    words = text.split()[:6]
-    if len(words) < 2 or _is_phone(text) or exact.exists():
-        return exact
-    for word in words:
-        qs = qs.filter(_referrals_matching(word, whole=False))
-    return qs.order_by("-filed_at")
+        ids = []
+    elif REFERENCE_RE.match(text):
+        # References are issued upper case; an exact match reads the unique index.
+        ids = list(qs.filter(reference=text.upper()).values_list("pk", flat=True))
+    else:
+        try:
+            ids = _visible_ids(qs, text, whole=True)
+            words = text.split()[:6]
+            if not ids and len(words) >= 2 and not _is_phone(text):
+                ids = _visible_ids_of_words(qs, words)
+        except _TooBroad:
+            return SearchResult(qs.none(), ids=[], more=False, too_broad=True)
+    shown = ids[:MATCH_CAP]
+    found = qs.filter(pk__in=shown).order_by("-filed_at", "-id") if shown else qs.none()
+    return SearchResult(found, ids=shown, more=len(ids) > MATCH_CAP)
 
 
 def listed(user):
@@ -107,22 +191,29 @@ def _is_phone(text):
     return len(digits) >= 6 and len(digits) >= len(re.sub(r"[\s()+-]", "", text)) - 1
 
 
-def _referrals_matching(word, *, whole):
-    """A filter for referrals with a person or household matching ``word``: the whole name when
-    ``whole``, else a name's beginning (a surname). Person links are read from the link table so
-    the referrals table is reached by primary key, never scanned."""
+def _person_condition(word, *, whole):
+    """What a person must match for ``word``, and the address key a household must contain ("" for none)."""
     if ID_NUMBER_RE.fullmatch(word):
-        return _linked_to(Person.objects.filter(id_number_key=id_number_hash(word)))
+        return Q(id_number_key=id_number_hash(word)), ""
     if _is_phone(word):
-        return _linked_to(Person.objects.filter(phone_key=normalise_phone(word)))
+        return Q(phone_key=normalise_phone(word)), ""
     person_match = Q(pk__in=[])
     name_key = normalise_name(word)
     if name_key and not name_key.isdigit():
         person_match |= Q(name_key=name_key) if whole else Q(name_key__startswith=name_key)
     address_key = normalise_address(word)
     if len(address_key) < (3 if whole else 2):
+        return person_match, ""
+    return person_match | Q(address_key__contains=address_key), address_key
+
+
+def _referrals_matching(word, *, whole):
+    """A filter for referrals with a person or household matching ``word``: the whole name when
+    ``whole``, else a name's beginning (a surname). Person links are read from the link table so
+    the referrals table is reached by primary key, never scanned."""
+    person_match, address_key = _person_condition(word, whole=whole)
+    if not address_key:
         return _linked_to(Person.objects.filter(person_match))
-    person_match |= Q(address_key__contains=address_key)
     households = Household.objects.filter(address_key__contains=address_key).values("pk")
     at_address = Referral.objects.filter(household__in=households).order_by().values("pk")
     return _linked_to(Person.objects.filter(person_match), union=at_address)
@@ -131,6 +222,107 @@ def _referrals_matching(word, *, whole):
 def _linked_to(people, union=None):
     ids = ReferralPerson.objects.filter(person__in=people.values("pk")).order_by().values("referral_id")
     return Q(pk__in=ids if union is None else ids.union(union))
+
+
+def _referral_ids(word, *, whole):
+    """Ids of the referrals (visible or not) of the persons and households matching ``word``, or None
+    when more than KEY_CAP persons or households match: too common to look up by id."""
+    person_match, address_key = _person_condition(word, whole=whole)
+    if 0 < len(address_key) < 3:
+        return None  # a trigram index needs three characters: shorter is a scan of every address
+    persons = list(Person.objects.filter(person_match).values_list("pk", flat=True)[: KEY_CAP + 1])
+    if len(persons) > KEY_CAP:
+        return None
+    households = []
+    if address_key:
+        households = list(
+            Household.objects.filter(address_key__contains=address_key).values_list("pk", flat=True)[: KEY_CAP + 1]
+        )
+        if len(households) > KEY_CAP:
+            return None
+    linked = ReferralPerson.objects.filter(person__in=persons).order_by().values_list("referral_id", flat=True)
+    at_address = Referral.objects.filter(household__in=households).order_by().values_list("pk", flat=True)
+    if persons and households:
+        return set(linked.union(at_address))
+    return set(linked if persons else at_address if households else ())
+
+
+def _matching_among(ids, word):
+    """Those of the referrals ``ids`` with a person or household matching ``word`` (a name's
+    beginning or an address part), read through the few referrals rather than the word's matches."""
+    person_match, address_key = _person_condition(word, whole=False)
+    links = list(ReferralPerson.objects.filter(referral__in=ids).values_list("referral_id", "person_id"))
+    people = set(Person.objects.filter(person_match, pk__in={p for _, p in links}).values_list("pk", flat=True))
+    found = {r for r, p in links if p in people}
+    if address_key:
+        homes = list(Referral.objects.filter(pk__in=ids, household__isnull=False).values_list("pk", "household_id"))
+        at = set(
+            Household.objects.filter(address_key__contains=address_key, pk__in={h for _, h in homes}).values_list(
+                "pk", flat=True
+            )
+        )
+        found |= {r for r, h in homes if h in at}
+    return found
+
+
+def _referrals_matching_each(word, *, whole):
+    """A per-referral test of ``word`` (its persons, its household): for a word too common to
+    gather, checked while the visible referrals are walked newest first until enough match."""
+    person_match, address_key = _person_condition(word, whole=whole)
+    people = Person.objects.filter(person_match, referral_links__referral=OuterRef("pk"))
+    condition = Exists(people)
+    if address_key:
+        # A join, not a subquery: the planner hashes a subquery's 100,000 households before the walk.
+        condition |= Q(household__address_key__contains=address_key)
+    return condition
+
+
+def _newest_first(qs, condition):
+    return list(qs.filter(condition).order_by("-filed_at", "-id").values_list("pk", flat=True)[: MATCH_CAP + 1])
+
+
+def _walk(qs, condition):
+    """``_newest_first`` for a condition no index answers: the visible referrals are read newest
+    first until enough match, which is quick when matches are many and can take long when they are
+    few; on PostgreSQL it gets WALK_BUDGET_MS and the search is said to be too broad past that."""
+    alias = qs.db  # the replica on the search page: the budget is set where the walk runs
+    if connections[alias].vendor != "postgresql":
+        return _newest_first(qs, condition)
+    try:
+        with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
+            cursor.execute("SELECT current_setting('statement_timeout')")
+            before = cursor.fetchone()[0]
+            cursor.execute("SELECT set_config('statement_timeout', %s, true)", [str(WALK_BUDGET_MS)])
+            ids = _newest_first(qs, condition)
+            cursor.execute("SELECT set_config('statement_timeout', %s, true)", [before])
+            return ids
+    except OperationalError as cancelled:  # the budget ran out (a cancelled statement rolls the setting back)
+        raise _TooBroad from cancelled
+
+
+def _visible_ids(qs, word, *, whole):
+    """The visible referrals matching ``word``, newest first, at most MATCH_CAP + 1."""
+    ids = _referral_ids(word, whole=whole)
+    if ids is None:
+        return _walk(qs, _referrals_matching_each(word, whole=whole))
+    return _newest_first(qs, Q(pk__in=ids)) if ids else []
+
+
+def _visible_ids_of_words(qs, words):
+    """The visible referrals every word matches: the words that match few records give the
+    candidates, the common ones are checked on those."""
+    found = {word: _referral_ids(word, whole=False) for word in words}
+    narrowing = [ids for ids in found.values() if ids is not None]
+    if not narrowing:
+        condition = Q()
+        for word in words:
+            condition &= _referrals_matching_each(word, whole=False)
+        return _walk(qs, condition)
+    candidates = set.intersection(*narrowing)
+    for word, ids in found.items():
+        if ids is None and candidates:
+            candidates = _matching_among(candidates, word)
+    return _newest_first(qs, Q(pk__in=candidates)) if candidates else []
 
 
 def _match_filters(people, address=""):

@@ -105,6 +105,15 @@ def test_hot_queries_use_indexes():
     seen = Person.objects.filter(referral_links__referral__team=supervisor.organization).first()
     assert selectors.search(supervisor, seen.name).exists()
     _assert_no_seq_scan(selectors.search(supervisor, seen.name)[:25], "search by name")
+    _assert_no_seq_scan(selectors.search(supervisor, "Long Rd. 1234")[:25], "search by address fragment")
+    _assert_no_seq_scan(selectors.search(supervisor, "R-2020-000042")[:25], "search by reference")
+    # An address fragment is a contains-match: a trigram index, not a scan of every person. (The 15,000
+    # households here are few enough for the planner to read them all; the bench's 100,000 are not.)
+    plan = Person.objects.filter(address_key__contains="1234longrd").values("pk")[:2001].explain()
+    assert "referrals_person_address_trgm" in plan, plan
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'referrals_household_address_trgm'")
+        assert cursor.fetchone()
     _assert_no_seq_scan(
         Referral.objects.filter(escalate_at__lte=timezone.now(), status=Status.SUBMITTED).order_by("escalate_at")[:200],
         "escalation sweep",

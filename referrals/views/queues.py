@@ -190,13 +190,30 @@ def _visible_escalation(user, pk, visible):
 def search(request):
     form = forms.SearchForm(request.GET or None)
     filters = ReferralListFilters(request.GET or None, user=request.user)
-    results = None
+    results, more, too_broad = None, False, False
     if form.is_valid() and (form.cleaned_data["q"] or filters.is_active()):
         term = form.cleaned_data["q"] or _query_without_page(request)
-        found = selectors.search(request.user, term) if form.cleaned_data["q"] else selectors.listed(request.user)
-        results = _page(request, filters.apply(found))
-        log_search(request, term, results.paginator.count)
-    context = {"form": form, "filters": filters, "page": results, "query": _query_without_page(request)}
+        if form.cleaned_data["q"]:
+            found = selectors.search_results(request.user, term)
+            # Without filters the page reads its rows by the matches' ids, in their order.
+            matches = (
+                filters.apply(found.referrals)
+                if filters.is_active()
+                else selectors.search_rows(request.user, found.ids)
+            )
+            results, more, too_broad = _page(request, matches), found.more, found.too_broad
+        else:
+            results = _page(request, filters.apply(selectors.listed(request.user)))
+        count = results.paginator.count
+        log_search(request, term, "too-broad" if too_broad else f"{count}+" if more else count)
+    context = {
+        "form": form,
+        "filters": filters,
+        "page": results,
+        "more": more,
+        "too_broad": too_broad,
+        "query": _query_without_page(request),
+    }
     return render(request, "referrals/search.html", context)
 
 
