@@ -83,6 +83,9 @@ class ReferralDailyFigures(models.Model):
         indexes = [
             models.Index(fields=["day"], name="referral_figures_day_idx"),
             models.Index(fields=["due_day"], name="referral_figures_due_day_idx"),
+            # A supervisor's rows: their teams' or their stations' days (a BitmapOr of the two).
+            models.Index(fields=["team", "day"], name="referral_figures_team_day_idx"),
+            models.Index(fields=["referring_station", "day"], name="referral_figures_station_idx"),
         ]
 
     def __str__(self):

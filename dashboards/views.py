@@ -189,8 +189,8 @@ def _referral_tables(r):
         ),
         "categories": (
             _("New referrals per week by category"),
-            [_("Week")] + [categories[c] for c in Category.values],
-            [(w["week"].date(), *[w[c] for c in Category.values]) for w in r["weekly"]],
+            [_("Week")] + list(categories.values()),
+            [(w["week"].date(), *[w[c] for c in categories]) for w in r["weekly"]],
         ),
         "open": (
             _("Open referrals by status"),
@@ -246,11 +246,8 @@ def _social_work_tables(f):
         ),
         "hazards": (
             _("Hazard events by month"),
-            [_("Month"), _("Total"), _("Major")] + [types[t] for t in HazardType.values],
-            [
-                (m["month"].date(), m["total"], m["major"], *[m[t] for t in HazardType.values])
-                for m in f["safety"]["by_month"]
-            ],
+            [_("Month"), _("Total"), _("Major")] + list(types.values()),
+            [(m["month"].date(), m["total"], m["major"], *[m[t] for t in types]) for m in f["safety"]["by_month"]],
         ),
     }
 

@@ -143,18 +143,18 @@ def _grouped_sums(rows, first, after, previous_first):
     found |= {"days": [], "stations": [], "teams": []}
     with connection.cursor() as cursor:
         cursor.execute(sql, [first, *params])
+        filed, levels = COUNTED.index("filed"), [COUNTED.index(n) for n in LEVELS]
         for cur, grouping, day, category, team, station, *values in cursor.fetchall():
-            counted = dict(zip(COUNTED, (v or 0 for v in values), strict=True))
             if grouping == PERIOD:
-                found["current" if cur else "previous"] = counted
+                found["current" if cur else "previous"] = dict(zip(COUNTED, (v or 0 for v in values), strict=True))
             elif not cur:
                 continue  # the previous period needs its totals only
             elif grouping == BY_DAY:
-                found["days"].append((day, category, *(counted[n] for n in LEVELS)))
+                found["days"].append((day, category, *(values[i] or 0 for i in levels)))
             elif grouping == BY_TEAM:
-                found["teams"].append((team, counted["filed"]))
+                found["teams"].append((team, values[filed] or 0))
             elif grouping == BY_STATION:
-                found["stations"].append((station, counted["filed"]))
+                found["stations"].append((station, values[filed] or 0))
     return found
 
 
@@ -196,22 +196,22 @@ def acknowledgement_from(past, due, start, end, now):
 def weekly(days):
     """Referrals filed by week (from Monday, local midnight) and by level and category."""
     tz = timezone.get_current_timezone()
+    categories = Category.values  # a property that builds its list on each read: once here
     by_week = {}
     for day, category, filed, *levels in days:
         if not filed:
             continue
         monday = day - timedelta(days=day.weekday())
-        week = by_week.setdefault(
-            monday,
-            {
+        week = by_week.get(monday)
+        if week is None:
+            week = by_week[monday] = {
                 "week": datetime.combine(monday, time.min, tzinfo=tz),
                 "total": 0,
                 "level_1": 0,
                 "level_2": 0,
                 "level_3": 0,
-                **dict.fromkeys(Category.values, 0),
-            },
-        )
+                **dict.fromkeys(categories, 0),
+            }
         week["total"] += filed
         for n, count in zip((1, 2, 3), levels, strict=True):
             week[f"level_{n}"] += count
