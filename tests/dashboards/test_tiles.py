@@ -289,3 +289,16 @@ def test_the_previous_period_costs_a_fixed_number_of_queries(months, client):
     for day in range(1, 21):
         file_at(months, at(2, day, 9))
     assert queries() == before
+
+
+def test_table_rows_escape_localise_and_say_when_empty():
+    from datetime import date
+
+    from django.utils import translation
+
+    from dashboards.templatetags.dashboards import table_rows
+
+    with translation.override("en"):
+        html = table_rows([("<b>Station</b>", 1234, date(2026, 11, 2))], 3)
+        assert html == '<tr><th scope="row">&lt;b&gt;Station&lt;/b&gt;</th><td>1234</td><td>Nov. 2, 2026</td></tr>'
+        assert 'colspan="3"' in table_rows([], 3) and "Nothing in this period." in table_rows([], 3)
