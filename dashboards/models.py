@@ -86,6 +86,8 @@ class ReferralDailyFigures(models.Model):
             # A supervisor's rows: their teams' or their stations' days (a BitmapOr of the two).
             models.Index(fields=["team", "day"], name="referral_figures_team_day_idx"),
             models.Index(fields=["referring_station", "day"], name="referral_figures_station_idx"),
+            models.Index(fields=["team", "due_day"], name="referral_figures_team_due_idx"),
+            models.Index(fields=["referring_station", "due_day"], name="referral_figures_st_due_idx"),
         ]
 
     def __str__(self):
