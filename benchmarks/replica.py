@@ -10,7 +10,6 @@ import logging
 import os
 import time
 from collections import Counter
-from contextlib import contextmanager
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
 os.environ.setdefault("REPLICA_LOG_CHOICES", "1")
@@ -26,6 +25,7 @@ from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from config.routers import statements  # noqa: E402
 from referrals import services  # noqa: E402
 
 PREFIX = "scale-replica"
@@ -88,27 +88,9 @@ def _people():
     return people
 
 
-@contextmanager
-def _statements():
-    seen = []
-
-    def recorder(alias):
-        def record(execute, sql, params, many, context):
-            seen.append((alias, sql))
-            return execute(sql, params, many, context)
-
-        return record
-
-    with (
-        connections["default"].execute_wrapper(recorder("default")),
-        connections["replica"].execute_wrapper(recorder("replica")),
-    ):
-        yield seen
-
-
 def _show(title, client, method, url, data=None, choices=None):
     choices.seen.clear()
-    with _statements() as seen:
+    with statements() as seen:
         start = time.perf_counter()
         response = getattr(client, method)(url, data or {})
         ms = (time.perf_counter() - start) * 1000

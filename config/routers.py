@@ -15,6 +15,7 @@ middleware (no DATABASE_REPLICA_URL) ``@replica_reads`` does nothing and the rou
 
 import functools
 import logging
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -163,3 +164,23 @@ def replica_reads(view=None, *, when=None):
 def is_export(request):
     """A list page asked for its CSV or XLSX download."""
     return request.GET.get("format") in ("csv", "xlsx")
+
+
+@contextmanager
+def statements():
+    """Every SQL statement run on either alias while the block runs, in order, as (alias, sql): what
+    the router chose, for its tests and ``make scale``."""
+    seen: list[tuple[str, str]] = []
+
+    def recorder(alias):
+        def record(execute, sql, params, many, context):
+            seen.append((alias, sql))
+            return execute(sql, params, many, context)
+
+        return record
+
+    with (
+        connections[DEFAULT_DB_ALIAS].execute_wrapper(recorder(DEFAULT_DB_ALIAS)),
+        connections[REPLICA].execute_wrapper(recorder(REPLICA)),
+    ):
+        yield seen

@@ -12,14 +12,12 @@ import re
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from django.conf import settings as django_settings
 from django.core import signing
-from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
 
@@ -43,25 +41,6 @@ def routed(settings):
         middleware.insert(middleware.index("axes.middleware.AxesMiddleware"), "config.routers.ReplicaRoutingMiddleware")
         settings.MIDDLEWARE = middleware
     settings.REPLICA_PIN_SECONDS = 5
-
-
-@contextmanager
-def statements():
-    """Every SQL statement run on either alias, in order, as (alias, sql)."""
-    seen = []
-
-    def recorder(alias):
-        def record(execute, sql, params, many, context):
-            seen.append((alias, sql))
-            return execute(sql, params, many, context)
-
-        return record
-
-    with (
-        connections["default"].execute_wrapper(recorder("default")),
-        connections["replica"].execute_wrapper(recorder("replica")),
-    ):
-        yield seen
 
 
 def reads_of(seen, table, alias=None):
@@ -99,7 +78,7 @@ def team_with_referrals(db):
 @routed_db
 def test_a_dashboard_get_reads_its_figures_from_the_replica(routed, team_with_referrals, client):
     client.force_login(team_with_referrals["supervisor"])
-    with statements() as seen:
+    with routers.statements() as seen:
         response = client.get(DASHBOARD)
     assert response.status_code == 200
     assert response.context["referrals"]["totals"]["total"] == 3  # the replica's figures are the data's
@@ -114,7 +93,7 @@ def test_a_dashboard_get_reads_its_figures_from_the_replica(routed, team_with_re
 def test_a_dashboard_export_reads_the_replica_and_logs_on_the_primary(routed, team_with_referrals, client):
     supervisor = team_with_referrals["supervisor"]
     client.force_login(supervisor)
-    with statements() as seen:
+    with routers.statements() as seen:
         response = client.get(DASHBOARD, {"export": "weekly", "format": "csv"})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     assert reads_of(seen, "referrals_referral", "replica") and not reads_of(seen, "referrals_referral", "default")
@@ -127,7 +106,7 @@ def test_a_dashboard_export_reads_the_replica_and_logs_on_the_primary(routed, te
 @routed_db
 def test_search_goes_on_reading_the_replica_after_logging_the_search(routed, team_with_referrals, client):
     client.force_login(team_with_referrals["worker"])
-    with statements() as seen:
+    with routers.statements() as seen:
         response = client.get(reverse("referrals:search"), {"q": "Lin Mei 1"})
     assert len(response.context["page"].object_list) == 1
     logged = next(i for i, (a, sql) in enumerate(seen) if sql.startswith('INSERT INTO "accounts_accesslog"'))
@@ -140,9 +119,9 @@ def test_search_goes_on_reading_the_replica_after_logging_the_search(routed, tea
 @routed_db
 def test_a_list_export_reads_the_replica_and_the_list_page_the_primary(routed, team_with_referrals, client):
     client.force_login(team_with_referrals["officer"])
-    with statements() as page:
+    with routers.statements() as page:
         assert client.get(reverse("referrals:mine")).status_code == 200
-    with statements() as export:
+    with routers.statements() as export:
         assert client.get(reverse("referrals:mine"), {"format": "csv"}).status_code == 200
     assert on(page, "default") and not on(page, "replica")
     assert reads_of(export, "referrals_referral", "replica") and not reads_of(export, "referrals_referral", "default")
@@ -151,7 +130,7 @@ def test_a_list_export_reads_the_replica_and_the_list_page_the_primary(routed, t
 @routed_db
 def test_a_page_that_did_not_opt_in_reads_the_primary(routed, team_with_referrals, client):
     client.force_login(team_with_referrals["worker"])
-    with statements() as seen:
+    with routers.statements() as seen:
         assert client.get(reverse("referrals:caseload")).status_code == 200
     assert on(seen, "default") and not on(seen, "replica")
 
@@ -160,7 +139,7 @@ def test_a_page_that_did_not_opt_in_reads_the_primary(routed, team_with_referral
 @pytest.mark.parametrize("method", ["post", "put"])
 def test_a_request_other_than_get_never_reads_the_replica(routed, team_with_referrals, client, method):
     client.force_login(team_with_referrals["supervisor"])
-    with statements() as seen:
+    with routers.statements() as seen:
         getattr(client, method)(DASHBOARD)
         getattr(client, method)(reverse("referrals:search"), {"q": "Lin"})
     assert reads_of(seen, "referrals_referral", "default")
@@ -177,7 +156,7 @@ def test_a_request_other_than_get_never_reads_the_replica(routed, team_with_refe
 def test_after_a_write_a_lock_or_a_transaction_the_request_reads_the_primary(routed, client, url, pins):
     f.DistrictFactory()
     client.force_login(f.AdministratorFactory())
-    with statements() as seen:
+    with routers.statements() as seen:
         response = client.get(url)
     aliases = reads_of(seen, "accounts_district")
     assert aliases[0] == "replica"  # the first read, before anything else
@@ -195,19 +174,19 @@ def test_after_saving_the_user_reads_the_primary_for_a_few_seconds(routed, team_
     assert response.status_code == 302
     pin = response.cookies[routers.PIN_COOKIE]
     assert pin["max-age"] == 5 and pin["httponly"]
-    with statements() as pinned:
+    with routers.statements() as pinned:
         client.get(DASHBOARD)  # the page the save redirects to
     assert reads_of(pinned, "referrals_referral", "default") and not on(pinned, "replica")
     # A few seconds later the pin has run out: the replica again.
     later = time.time() + 6
     monkeypatch.setattr(signing, "time", SimpleNamespace(time=lambda: later))
-    with statements() as expired:
+    with routers.statements() as expired:
         client.get(DASHBOARD)
     monkeypatch.undo()
     assert reads_of(expired, "referrals_referral", "replica")
     # A pin cookie the server did not sign is ignored.
     client.cookies[routers.PIN_COOKIE] = "1"
-    with statements() as forged:
+    with routers.statements() as forged:
         client.get(DASHBOARD)
     assert reads_of(forged, "referrals_referral", "replica")
 
@@ -217,7 +196,7 @@ def test_without_the_router_every_read_goes_to_the_primary(team_with_referrals, 
     if django_settings.DATABASE_ROUTERS:
         pytest.skip("a replica is configured (DATABASE_REPLICA_URL)")
     client.force_login(team_with_referrals["supervisor"])
-    with statements() as seen:
+    with routers.statements() as seen:
         client.get(DASHBOARD, {"export": "weekly", "format": "csv"})
         client.get(reverse("referrals:search"), {"q": "Lin"})
     assert reads_of(seen, "referrals_referral", "default") and not on(seen, "replica")
