@@ -105,13 +105,6 @@ class Condition:
     ]
 
 
-class FilterSelect(forms.Select):
-    """A select without option groups or option attributes, its options written inline (faster
-    to render than Django's template per option)."""
-
-    template_name = "referrals/widgets/select.html"
-
-
 class _ListedChoices(forms.models.ModelChoiceIterator):
     """The choices read in one plain query (Django's iterator opens a server-side cursor: three
     round trips for a dozen rows)."""
@@ -144,17 +137,11 @@ class ReferralListFilters(forms.Form):
     due_to = validation.DateField(
         label=_("Deadline passed to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    district = ScopeChoiceField(
-        label=_("District"), queryset=District.objects.none(), required=False, widget=FilterSelect
-    )
-    station = ScopeChoiceField(
-        label=_("Station"), queryset=Organization.objects.none(), required=False, widget=FilterSelect
-    )
-    team = ScopeChoiceField(label=_("Team"), queryset=Organization.objects.none(), required=False, widget=FilterSelect)
-    category = forms.ChoiceField(
-        label=_("Category"), required=False, choices=[("", _("All"))] + list(Category.choices), widget=FilterSelect
-    )
-    condition = forms.ChoiceField(label=_("Condition"), required=False, choices=Condition.CHOICES, widget=FilterSelect)
+    district = ScopeChoiceField(label=_("District"), queryset=District.objects.none(), required=False)
+    station = ScopeChoiceField(label=_("Station"), queryset=Organization.objects.none(), required=False)
+    team = ScopeChoiceField(label=_("Team"), queryset=Organization.objects.none(), required=False)
+    category = forms.ChoiceField(label=_("Category"), required=False, choices=[("", _("All"))] + list(Category.choices))
+    condition = forms.ChoiceField(label=_("Condition"), required=False, choices=Condition.CHOICES)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
